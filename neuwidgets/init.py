@@ -1,0 +1,397 @@
+"""Initializers: how the initial value of a parameter (weight, bias) is sampled.
+
+The classes and their parameters follow NeuPy 0.8.2 (``neupy.init``), including its
+``gain`` convention: with the default ``gain=1.0`` :class:`HeNormal` has LeCun's
+variance ``1/fan_in`` and :class:`XavierNormal` half of Glorot's; ``gain=2`` gives the
+textbook He (2015) and Glorot (2010) variances. :class:`TruncatedNormal` and
+:class:`VarianceScaling` follow Keras' definitions.
+
+Every initializer samples a float32 tensor of the requested shape with
+:meth:`Initializer.sample`, states the standard deviation it samples with
+:meth:`Initializer.expected_std`, and serializes with :meth:`Initializer.get_config` /
+:func:`from_config`. A custom initializer subclasses :class:`Initializer` and defines
+``sample(self, shape)``, returning a TensorFlow tensor or a NumPy array.
+"""
+import inspect
+import math
+import numbers
+import random
+
+import numpy as np
+
+from .errors import InitializerError, InvalidTypeError, InvalidValueError
+
+__all__ = [
+    "Initializer", "Constant", "Normal", "Uniform", "TruncatedNormal", "Orthogonal",
+    "HeNormal", "HeUniform", "XavierNormal", "XavierUniform", "VarianceScaling",
+    "fans", "from_config", "BUILTINS",
+]
+
+# Seeds for initializers created without ``seed=``. A private generator: sampling
+# never reads or changes NumPy's, Python's or TensorFlow's global random state.
+_fresh_seeds = random.Random()
+
+# std of a standard normal truncated at ±2 (Keras' correction for truncated normals).
+TRUNCATED_STD = 0.87962566103423978
+
+
+def fans(shape):
+    """Fan-in and fan-out of a parameter of ``shape`` (NeuPy and Keras convention).
+
+    ``(n,)`` gives ``(n, 1)``; ``(a, b)`` gives ``(a, b)``; for rank >= 3 (convolution
+    kernels, channels last) the receptive field ``rf = prod(shape[:-2])`` multiplies
+    both: ``(shape[-2] * rf, shape[-1] * rf)``.
+
+    Raises :class:`InvalidValueError` for an empty shape or a non-positive dimension.
+    """
+    shape = _check_shape(shape)
+    if len(shape) == 1:
+        return shape[0], 1
+    receptive_field = math.prod(shape[:-2])
+    return shape[-2] * receptive_field, shape[-1] * receptive_field
+
+
+def _check_shape(shape):
+    if isinstance(shape, numbers.Integral):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = None
+    # Integers only: int(2.5) would silently truncate a dimension.
+    if dims is None or isinstance(shape, str) or any(
+            isinstance(dim, bool) or not isinstance(dim, numbers.Integral) for dim in dims):
+        raise InvalidTypeError(f"shape must be a tuple of positive integers, got {shape!r}")
+    shape = tuple(int(dim) for dim in dims)
+    if not shape or any(dim < 1 for dim in shape):
+        raise InvalidValueError(f"shape must be a non-empty tuple of positive integers, got {shape!r}")
+    return shape
+
+
+def _check_number(owner, name, value, positive=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidTypeError(f"{owner}: {name} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise InvalidValueError(f"{owner}: {name} must be finite, got {value!r}")
+    if positive and value <= 0:
+        raise InvalidValueError(f"{owner}: {name} must be greater than 0, got {value!r}")
+    return value
+
+
+def _check_seed(owner, seed):
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InvalidValueError(f"{owner}: seed must be None or an integer >= 0, got {seed!r}")
+    return int(seed)
+
+
+class Initializer:
+    """Base class of every initializer.
+
+    Subclasses define ``sample(self, shape)`` returning a tensor or array of exactly
+    ``shape``; the layer converts the result to a float32 ``tf.Variable``. Parameters
+    are the ``__init__`` arguments, stored as attributes of the same name: that is
+    all :meth:`get_config`, ``repr`` and saved designs need.
+    """
+
+    #: Human-readable formula of what is sampled (shown in the builder).
+    formula = None
+    #: Parameters printed positionally in the repr (NeuPy: ``Constant(3)``).
+    _positional = ()
+
+    def sample(self, shape):
+        """Return initial values of ``shape`` (a tuple of ints)."""
+        raise NotImplementedError(f"{type(self).__name__} must define sample(self, shape)")
+
+    def expected_std(self, shape):
+        """Theoretical standard deviation of the values sampled for ``shape``, or None."""
+        return None
+
+    def get_config(self):
+        """``{"name": class name, "params": {parameter: value}}``, JSON-ready."""
+        params = {}
+        for name in inspect.signature(type(self).__init__).parameters:
+            if name != "self" and hasattr(self, name):
+                params[name] = getattr(self, name)
+        return {"name": type(self).__name__, "params": params}
+
+    def __repr__(self):
+        params = self.get_config()["params"]
+        parts = [repr(params.pop(name)) for name in self._positional if name in params]
+        parts += [f"{key}={value!r}" for key, value in params.items()
+                  if not (key == "seed" and value is None)]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def _seed(self):
+        import tensorflow as tf
+        seed = getattr(self, "seed", None)
+        if seed is None:
+            seed = _fresh_seeds.getrandbits(31)
+        return tf.constant([seed, 0], dtype=tf.int64)
+
+
+class Constant(Initializer):
+    """Every value equals ``value``. std 0."""
+
+    formula = "value"
+    _positional = ("value",)
+
+    def __init__(self, value=0):
+        self.value = _check_number("Constant", "value", value)
+
+    def sample(self, shape):
+        import tensorflow as tf
+        return tf.fill(_check_shape(shape), tf.constant(self.value, tf.float32))
+
+    def expected_std(self, shape):
+        return 0.0
+
+
+class Normal(Initializer):
+    """Normal distribution N(mean, std²) (NeuPy ``init.Normal``)."""
+
+    formula = "N(mean, std²)"
+
+    def __init__(self, mean=0, std=0.01, seed=None):
+        self.mean = _check_number("Normal", "mean", mean)
+        self.std = _check_number("Normal", "std", std, positive=True)
+        self.seed = _check_seed("Normal", seed)
+
+    def sample(self, shape):
+        import tensorflow as tf
+        return tf.random.stateless_normal(_check_shape(shape), self._seed(), self.mean, self.std)
+
+    def expected_std(self, shape):
+        return float(self.std)
+
+
+class Uniform(Initializer):
+    """Uniform distribution U[minval, maxval) (NeuPy ``init.Uniform``); std (maxval - minval)/√12."""
+
+    formula = "U[minval, maxval)"
+    _positional = ("minval", "maxval")
+
+    def __init__(self, minval=0, maxval=1, seed=None):
+        self.minval = _check_number("Uniform", "minval", minval)
+        self.maxval = _check_number("Uniform", "maxval", maxval)
+        if not minval < maxval:
+            raise InvalidValueError(f"Uniform: minval must be less than maxval, got minval={minval!r}, maxval={maxval!r}")
+        self.seed = _check_seed("Uniform", seed)
+
+    def sample(self, shape):
+        import tensorflow as tf
+        return tf.random.stateless_uniform(_check_shape(shape), self._seed(), self.minval, self.maxval)
+
+    def expected_std(self, shape):
+        return (self.maxval - self.minval) / math.sqrt(12)
+
+
+class TruncatedNormal(Initializer):
+    """N(mean, std²) with values beyond two std redrawn (Keras ``TruncatedNormal``).
+
+    As in Keras, ``std`` is that of the normal before truncation; the sampled std is
+    ``0.8796 · std``.
+    """
+
+    formula = "N(mean, std²) truncated at ±2·std"
+
+    def __init__(self, mean=0, std=0.05, seed=None):
+        self.mean = _check_number("TruncatedNormal", "mean", mean)
+        self.std = _check_number("TruncatedNormal", "std", std, positive=True)
+        self.seed = _check_seed("TruncatedNormal", seed)
+
+    def sample(self, shape):
+        import tensorflow as tf
+        return tf.random.stateless_truncated_normal(_check_shape(shape), self._seed(), self.mean, self.std)
+
+    def expected_std(self, shape):
+        return self.std * TRUNCATED_STD
+
+
+def _flat_matrix_shape(shape):
+    shape = _check_shape(shape)
+    if len(shape) < 2:
+        raise InvalidValueError(f"Orthogonal: needs a shape of rank 2 or more, got {shape!r}")
+    return math.prod(shape[:-1]), shape[-1]
+
+
+class Orthogonal(Initializer):
+    """Orthogonal matrix times ``scale`` (Saxe et al. 2014, arXiv 1312.6120).
+
+    For a ``(rows, cols)`` shape the QR decomposition of a Gaussian matrix gives
+    orthonormal columns (rows >= cols, ``W.T @ W = I``) or rows (``W @ W.T = I``).
+    Rank > 2 is flattened to ``(prod(shape[:-1]), shape[-1])``. Rank < 2 raises
+    :class:`InvalidValueError`. std ``scale / √max(rows, cols)``.
+    """
+
+    formula = "scale · orthonormal (QR of a Gaussian)"
+
+    def __init__(self, scale=1.0, seed=None):
+        self.scale = _check_number("Orthogonal", "scale", scale)
+        self.seed = _check_seed("Orthogonal", seed)
+
+    def sample(self, shape):
+        import tensorflow as tf
+        rows, cols = _flat_matrix_shape(shape)
+        gaussian = tf.random.stateless_normal((max(rows, cols), min(rows, cols)), self._seed())
+        q, r = tf.linalg.qr(gaussian)
+        q *= tf.sign(tf.linalg.diag_part(r))  # unique, uniformly distributed Q
+        if rows < cols:
+            q = tf.transpose(q)
+        return tf.reshape(self.scale * q, _check_shape(shape))
+
+    def expected_std(self, shape):
+        rows, cols = _flat_matrix_shape(shape)
+        return abs(self.scale) / math.sqrt(max(rows, cols))
+
+
+class _FanScaled(Initializer):
+    """Zero-mean distribution whose variance is ``gain / n`` for a fan ``n``."""
+
+    distribution = None  # "normal" or "uniform"
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain = _check_number(type(self).__name__, "gain", gain, positive=True)
+        self.seed = _check_seed(type(self).__name__, seed)
+
+    def _fan(self, shape):
+        raise NotImplementedError
+
+    def expected_std(self, shape):
+        return math.sqrt(self.gain / self._fan(shape))
+
+    def sample(self, shape):
+        import tensorflow as tf
+        shape = _check_shape(shape)
+        std = self.expected_std(shape)
+        if self.distribution == "normal":
+            return tf.random.stateless_normal(shape, self._seed(), 0.0, std)
+        limit = math.sqrt(3.0) * std
+        return tf.random.stateless_uniform(shape, self._seed(), -limit, limit)
+
+
+class HeNormal(_FanScaled):
+    """N(0, gain / fan_in) (He et al. 2015, arXiv 1502.01852; NeuPy's gain convention:
+    ``gain=2`` is He's ReLU initialization, ``gain=1`` LeCun's)."""
+
+    formula = "N(0, gain / fan_in)"
+    distribution = "normal"
+
+    def _fan(self, shape):
+        return fans(shape)[0]
+
+
+class HeUniform(HeNormal):
+    """U(±√(3·gain / fan_in)) (He et al. 2015); std √(gain / fan_in)."""
+
+    formula = "U(±√(3·gain / fan_in))"
+    distribution = "uniform"
+
+
+class XavierNormal(_FanScaled):
+    """N(0, gain / (fan_in + fan_out)) (Glorot & Bengio 2010, AISTATS; NeuPy's
+    convention: ``gain=2`` is Glorot's 2 / (fan_in + fan_out))."""
+
+    formula = "N(0, gain / (fan_in + fan_out))"
+    distribution = "normal"
+
+    def _fan(self, shape):
+        return sum(fans(shape))
+
+
+class XavierUniform(XavierNormal):
+    """U(±√(3·gain / (fan_in + fan_out))) (Glorot & Bengio 2010); ``gain=2`` is Glorot
+    uniform, limit √(6 / (fan_in + fan_out))."""
+
+    formula = "U(±√(3·gain / (fan_in + fan_out)))"
+    distribution = "uniform"
+
+
+class VarianceScaling(Initializer):
+    """Keras' ``VarianceScaling``: std √(scale / n) with ``n`` the fan-in, the fan-out or
+    their mean (``mode`` ``"fan_in"``, ``"fan_out"``, ``"fan_avg"``).
+
+    ``distribution``: ``"truncated_normal"`` (cut at ±2σ, σ divided by 0.8796 so the
+    sampled std is √(scale / n)), ``"untruncated_normal"`` or ``"uniform"`` (limit
+    √(3·scale / n)). Glorot is (1, fan_avg), He (2, fan_in), LeCun (1, fan_in).
+    """
+
+    formula = "std √(scale / n), n = fan_in, fan_out or (fan_in + fan_out) / 2"
+    MODES = ("fan_in", "fan_out", "fan_avg")
+    DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        self.scale = _check_number("VarianceScaling", "scale", scale, positive=True)
+        if mode not in self.MODES:
+            raise InvalidValueError(f"VarianceScaling: mode must be one of {', '.join(self.MODES)}, got {mode!r}")
+        if distribution not in self.DISTRIBUTIONS:
+            raise InvalidValueError(
+                f"VarianceScaling: distribution must be one of {', '.join(self.DISTRIBUTIONS)}, got {distribution!r}")
+        self.mode = mode
+        self.distribution = distribution
+        self.seed = _check_seed("VarianceScaling", seed)
+
+    def expected_std(self, shape):
+        fan_in, fan_out = fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        return math.sqrt(self.scale / n)
+
+    def sample(self, shape):
+        import tensorflow as tf
+        shape = _check_shape(shape)
+        std = self.expected_std(shape)
+        if self.distribution == "truncated_normal":
+            return tf.random.stateless_truncated_normal(shape, self._seed(), 0.0, std / TRUNCATED_STD)
+        if self.distribution == "untruncated_normal":
+            return tf.random.stateless_normal(shape, self._seed(), 0.0, std)
+        limit = math.sqrt(3.0) * std
+        return tf.random.stateless_uniform(shape, self._seed(), -limit, limit)
+
+
+#: The built-in initializers by name, in the order the builder lists them.
+BUILTINS = {cls.__name__: cls for cls in (
+    Constant, Normal, Uniform, TruncatedNormal, Orthogonal,
+    HeNormal, HeUniform, XavierNormal, XavierUniform, VarianceScaling)}
+
+
+def from_config(config, custom=None):
+    """Rebuild an initializer from :meth:`Initializer.get_config`'s output.
+
+    ``custom`` maps names to user-defined :class:`Initializer` subclasses.
+    Raises :class:`NeuwidgetsError` for an unknown name or parameters the class does
+    not accept (and the class's own errors for invalid values).
+    """
+    if not isinstance(config, dict) or not isinstance(config.get("name"), str):
+        raise InvalidTypeError(f"an initializer config is a dict with a 'name', got {config!r}")
+    classes = {**BUILTINS, **(custom or {})}
+    name, params = config["name"], config.get("params") or {}
+    if name not in classes:
+        raise InvalidValueError(f"unknown initializer {name!r}; expected one of {', '.join(classes)}")
+    try:
+        inspect.signature(classes[name]).bind(**params)
+    except TypeError as exc:
+        raise InvalidTypeError(f"{name}: {exc}; got params {params!r}") from None
+    return classes[name](**params)
+
+
+def as_float32(value, shape, where):
+    """Check a sampled ``value`` and return it as a float32 tensor of ``shape``.
+
+    ``where`` names the layer and parameter for messages. Raises
+    :class:`NeuwidgetsError` for non-numbers, a wrong shape, NaN or infinity.
+    """
+    import tensorflow as tf
+    try:
+        tensor = tf.convert_to_tensor(value)
+    except (TypeError, ValueError) as exc:
+        raise InitializerError(f"{where}: expected numbers of shape {tuple(shape)}, got {type(value).__name__} ({exc})") from exc
+    if not (tensor.dtype.is_floating or tensor.dtype.is_integer or tensor.dtype.is_bool):
+        raise InitializerError(f"{where}: expected numbers of shape {tuple(shape)}, got {type(value).__name__} of {tensor.dtype.name}")
+    if tuple(tensor.shape) != tuple(shape):
+        raise InitializerError(f"{where}: expected shape {tuple(shape)}, got shape {tuple(tensor.shape)}")
+    tensor = tf.cast(tensor, tf.float32)
+    if not bool(tf.reduce_all(tf.math.is_finite(tensor))):
+        raise InitializerError(f"{where}: values must be finite, got NaN or infinity")
+    return tensor
+

@@ -1,0 +1,141 @@
+"""Networks: a chain of layers joined with ``join(a, b, ...)`` or ``a >> b``."""
+import numbers
+
+import numpy as np
+import tensorflow as tf
+
+from .errors import InvalidTypeError, InvalidValueError, ShapeError
+from .layers.base import Layer, format_shape
+
+
+def join(*items):
+    """Join layers and networks, in order, into one :class:`Network`.
+
+    Shapes are checked now: raises :class:`ShapeError` naming both layers and both
+    shapes when a layer's output cannot feed the next, :class:`InvalidValueError` when
+    a layer appears twice (a cycle), :class:`InvalidTypeError` for anything that is
+    not a layer or a network.
+    """
+    layers = []
+    for item in items:
+        if isinstance(item, Network):
+            layers.extend(item.layers)
+        elif isinstance(item, Layer):
+            layers.append(item)
+        else:
+            raise InvalidTypeError(f"join: expected layers or networks, got {type(item).__name__} {item!r}")
+    return Network(layers)
+
+
+class Network:
+    """A chain of layers with known shapes and lazily created ``tf.Variable``s.
+
+    Prints as ``(?, 10) -> [... 3 layers ...] -> (?, 15)``. Create it with
+    :func:`join` or ``>>``.
+    """
+
+    def __init__(self, layers):
+        layers = list(layers)
+        if not layers:
+            raise InvalidValueError("a network needs at least one layer, got none")
+        seen = {}
+        for layer in layers:
+            if id(layer) in seen:
+                raise InvalidValueError(f"cannot join {layer} to itself: a layer can appear once in a network (cycle)")
+            if layer.name in seen.values():
+                raise InvalidValueError(f"two layers are named '{layer.name}'; layer names must be unique")
+            seen[id(layer)] = layer.name
+        # Infer every shape before changing any layer: a failed join changes nothing.
+        input_shapes = [layers[0].input_shape]
+        for previous, layer in zip(layers, layers[1:] + [None]):
+            shape = input_shapes[-1]
+            if shape is not None:
+                try:
+                    shape = previous.get_output_shape(shape)
+                except ShapeError as exc:
+                    if len(input_shapes) == 1:
+                        raise
+                    detail = str(exc).removeprefix(str(previous)).lstrip(": ")
+                    raise ShapeError(f"cannot join {layers[len(input_shapes) - 2]} with output shape "
+                                     f"{format_shape(shape)} to {previous}: {detail}") from None
+            if layer is None:
+                break
+            if shape is None:
+                # Nothing known flows in: keep what the layer knows (an Input its own shape).
+                shape = layer.input_shape
+            if shape is not None and layer.input_shape is not None and tuple(shape) != tuple(layer.input_shape):
+                raise ShapeError(f"cannot join {previous} with output shape {format_shape(shape)} "
+                                 f"to {layer}, which already has input shape "
+                                 f"{format_shape(layer.input_shape)}")
+            input_shapes.append(shape)
+        for layer, shape in zip(layers, input_shapes):
+            layer.input_shape = shape
+        self.layers = layers
+
+    def __rshift__(self, other):
+        return join(self, other)
+
+    @property
+    def input_shape(self):
+        """Input shape with None batch, e.g. ``(None, 10)``; None when unknown."""
+        return self.layers[0].input_shape
+
+    @property
+    def output_shape(self):
+        return self.layers[-1].output_shape
+
+    def layer(self, name):
+        """The layer called ``name``; :class:`InvalidValueError` if there is none."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise InvalidValueError(f"no layer named {name!r}; layers: {', '.join(l.name for l in self.layers)}")
+
+    @property
+    def variables(self):
+        """Ordered ``{(layer, parameter name): tf.Variable}`` in layer order; a variable
+        shared by several layers appears once, under the first. Creates variables on
+        first use (inside the current ``tf.distribute`` strategy scope, if any)."""
+        result, seen = {}, set()
+        for layer in self.layers:
+            for parameter, variable in layer.variables.items():
+                if id(variable) not in seen:
+                    seen.add(id(variable))
+                    result[(layer, parameter)] = variable
+        return result
+
+    @property
+    def n_parameters(self):
+        """Number of trainable values, a shared variable counted once."""
+        return int(sum(np.prod(variable.shape) for variable in self.variables.values()))
+
+    def output(self, x, training=False):
+        """Tensor of shape ``(batch, *output_shape[1:])`` for a tensor ``x``."""
+        x = tf.convert_to_tensor(x, tf.float32)
+        for layer in self.layers:
+            x = layer.output(x, training=training)
+        return x
+
+    def predict(self, x, batch_size=None):
+        """NumPy in, NumPy out; ``batch_size`` rows at a time (all at once if None).
+
+        Raises :class:`InvalidValueError` unless ``batch_size`` is None or a positive integer.
+        """
+        x = np.asarray(x, dtype=np.float32)
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                                       or batch_size < 1):
+            raise InvalidValueError(f"predict: batch_size must be None or a positive integer, got {batch_size!r}")
+        if batch_size is None or len(x) <= batch_size:
+            return self.output(x).numpy()
+        return np.concatenate([self.output(x[i:i + batch_size]).numpy()
+                               for i in range(0, len(x), batch_size)])
+
+    def to_keras(self):
+        """A ``keras.Model`` with this network's initial weights (see :mod:`neuwidgets.keras`)."""
+        from .keras import to_keras
+        return to_keras(self)
+
+    def __repr__(self):
+        count = len(self.layers)
+        return (f"{format_shape(self.input_shape)} -> [... {count} layer{'s' if count != 1 else ''} ...]"
+                f" -> {format_shape(self.output_shape)}")

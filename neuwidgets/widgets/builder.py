@@ -1,0 +1,538 @@
+"""NetworkBuilder: the visual builder widget (anywidget). No model logic lives here:
+every edit becomes a new :class:`~neuwidgets.spec.NetworkSpec`, which Python
+validates and builds; the browser only proposes edits and shows the published state
+(see ``docs/protocol.md``)."""
+import base64
+import inspect
+import math
+import os
+import tempfile
+import traceback
+from pathlib import Path
+
+import anywidget
+import traitlets
+
+from .. import init
+from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError
+from ..layers import KINDS, Dropout, Input, Linear
+from ..layers.base import class_to_name, format_shape
+from ..network import Network
+from ..spec import FORMAT, UNTRUSTED, NetworkSpec, class_source, compile_initializer
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+_MISSING_BUNDLE = """export default { render({ el }) {
+  el.textContent = "neuwidgets: the front-end bundle is missing. In the neuwidgets source folder run " +
+    "`npm ci && npm run build` (or `pip install -e .`, which builds it), then restart the kernel.";
+} };"""
+
+DEFAULT_DESIGN = {"format": FORMAT, "layers": [
+    {"kind": "Input", "name": "input-1", "shape": [10]},
+    {"kind": "Sigmoid", "name": "sigmoid-1", "n_units": 30, "options": {},
+     "parameters": {"weight": {"initializer": {"name": "Normal", "params": {"mean": 0, "std": 0.01}}},
+                    "bias": {"initializer": {"name": "Constant", "params": {"value": 0}}}}},
+    {"kind": "Sigmoid", "name": "sigmoid-2", "n_units": 15, "options": {},
+     "parameters": {"weight": {"initializer": {"name": "Normal", "params": {"mean": 0, "std": 0.01}}},
+                    "bias": {"initializer": {"name": "Constant", "params": {"value": 0}}}}},
+]}
+MAX_UNITS = 1_000_000_000
+
+
+def _bundle(name, fallback):
+    path = STATIC / name
+    return path if path.exists() else fallback
+
+
+def _positive_int(value, what):
+    """``value`` (an int or text typed by a person) as a positive integer, or a clear error."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_UNITS:
+        raise InvalidValueError(f"{what} must be a whole number from 1 to {MAX_UNITS:,}, got {value!r}"[:300])
+    return value
+
+
+def _user_classes():
+    """Initializer subclasses defined outside neuwidgets (notebook cells, user modules)."""
+    found, todo = {}, list(init.Initializer.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("neuwidgets") and not cls.__name__.startswith("_") \
+                and not inspect.isabstract(cls) and cls.__name__ not in init.BUILTINS:
+            found[cls.__name__] = cls
+    return found
+
+
+def _png64(data):
+    return base64.b64encode(data).decode("ascii")
+
+
+class NetworkBuilder(anywidget.AnyWidget):
+    """Build a network visually: chain layers, choose or write initializers, link
+    (share) weights, and see the initial weight distributions and the signal through
+    depth.
+
+    ``network_or_spec``: a :class:`~neuwidgets.network.Network` (links included), a
+    :class:`~neuwidgets.spec.NetworkSpec`, a design dict, or None for a small starter.
+    ``max_parameters``: designs with more parameters are refused before anything is
+    allocated. ``autosave``: a file path written after every valid edit, and read at
+    start when it exists (custom code in it runs only with ``trust=True``).
+    ``plots``: draw the weight panels and depth chart (off for scripted use).
+
+    Every edit method validates in Python and raises a :class:`NeuwidgetsError`
+    naming the layer, the value given and what was expected; a refused edit leaves the
+    last valid design and network untouched. ``network`` is always the last valid
+    :class:`Network`; ``errors`` lists ``{layer, parameter, message}`` of the current
+    design (broken links, untrusted custom code).
+    """
+
+    _esm = _bundle("builder.js", _MISSING_BUNDLE)
+    _css = _bundle("builder.css", "")
+
+    state = traitlets.Dict().tag(sync=True)
+    notice = traitlets.Dict().tag(sync=True)
+    panels = traitlets.Dict().tag(sync=True)
+    depth_chart = traitlets.Unicode("").tag(sync=True)
+    busy = traitlets.Unicode("").tag(sync=True)
+    progress = traitlets.Float(0.0).tag(sync=True)
+    #: The current design (observable).
+    spec = traitlets.Instance(NetworkSpec)
+    #: Problems of the current design: ``[{"layer", "parameter", "message"}]`` (observable).
+    errors = traitlets.List()
+
+    def __init__(self, network_or_spec=None, *, max_parameters=500_000_000, autosave=None, trust=False,
+                 plots=True, **kwargs):
+        super().__init__(**kwargs)
+        self.max_parameters = max_parameters
+        self.autosave = Path(autosave) if autosave else None
+        self.plots = plots
+        self._classes = {}      # custom initializer classes typed in the widget or passed in
+        self._undo, self._redo = [], []
+        self._build = None
+        self._panel_cache = {}
+        self._seq = 0
+        if self.autosave and self.autosave.exists():
+            spec = NetworkSpec.from_json(self.autosave.read_text(encoding="utf-8"), trust=trust,
+                                         classes=_user_classes())
+        elif network_or_spec is None:
+            spec = NetworkSpec(DEFAULT_DESIGN)
+        elif isinstance(network_or_spec, Network):
+            spec = NetworkSpec.from_network(network_or_spec)
+        elif isinstance(network_or_spec, NetworkSpec):
+            spec = network_or_spec
+        elif isinstance(network_or_spec, dict):
+            spec = NetworkSpec(network_or_spec, trust=trust)
+        else:
+            raise InvalidTypeError("NetworkBuilder: expected a Network, a NetworkSpec, a design dict or None, "
+                                   f"got {type(network_or_spec).__name__}")
+        self._commit(spec, undoable=False)
+        self.on_msg(self._on_message)
+        self._watch_cells()
+
+    # -- what the person sees ------------------------------------------------------------
+    @property
+    def network(self):
+        """The last valid :class:`~neuwidgets.network.Network`."""
+        return self._build.network
+
+    def to_code(self):
+        """Python source (neuwidgets API) that rebuilds this design as ``network``."""
+        return self._portable_spec().to_code()
+
+    # -- edits ---------------------------------------------------------------------------
+    def add_layer(self, kind, n_units=None, index=None, **params):
+        """Add a layer of ``kind`` (``"Relu"``, ``"Dropout"``, ...) at ``index`` (position in
+        the layer list, after the input; default: the end) and return its name.
+
+        ``n_units`` defaults to the width before it; ``params``: ``weight``, ``bias``
+        (initializers), activation options (``alpha``), ``proba`` for Dropout, ``name``.
+        """
+        data = self.spec.to_dict()
+        layers = data["layers"]
+        if not isinstance(kind, str) or kind not in KINDS or kind == "Input":
+            raise InvalidValueError(f"add_layer: kind must be one of {', '.join(k for k in KINDS if k != 'Input')}, "
+                                    f"got {kind!r}")
+        index = len(layers) if index is None else self._index(index, len(layers), "add_layer")
+        name = params.pop("name", None) or self._new_name(kind, layers)
+        if any(entry["name"] == name for entry in layers):
+            raise InvalidValueError(f"add_layer: a layer named {name!r} exists already")
+        entry = {"kind": kind, "name": name}
+        cls = KINDS[kind]
+        if cls is Dropout:
+            entry["options"] = {"proba": params.pop("proba", 0.5)}
+        else:
+            if n_units is None:
+                before = layers[index - 1]
+                n_units = before["shape"][-1] if before["kind"] == "Input" else before.get("n_units", 10)
+            entry["n_units"] = _positive_int(n_units, f"{kind} layer '{name}': n_units")
+            entry["options"] = {key: params.pop(key) for key in cls.options if key in params}
+            weight = params.pop("weight", cls.default_weight)
+            bias = params.pop("bias", init.Constant(0))
+            entry["parameters"] = {"weight": self._parameter_entry(weight, data), "bias": self._parameter_entry(bias, data)}
+        if params:
+            raise InvalidTypeError(f"add_layer: unexpected argument(s) {', '.join(map(repr, params))} for {kind}")
+        layers.insert(index, entry)
+        self._apply(data)
+        return name
+
+    def remove_layer(self, name):
+        """Remove layer ``name``. Links to it stay, shown broken, until changed."""
+        data = self.spec.to_dict()
+        entry = self._entry(data, name)
+        if entry["kind"] == "Input":
+            raise InvalidValueError(f"remove_layer: the Input layer '{name}' cannot be removed")
+        data["layers"].remove(entry)
+        self._apply(data)
+
+    def move_layer(self, name, index):
+        """Move layer ``name`` to position ``index`` of the layer list (1 = right after the input)."""
+        data = self.spec.to_dict()
+        entry = self._entry(data, name)
+        if entry["kind"] == "Input":
+            raise InvalidValueError(f"move_layer: the Input layer '{name}' stays first")
+        index = self._index(index, len(data["layers"]) - 1, "move_layer")
+        data["layers"].remove(entry)
+        data["layers"].insert(index, entry)
+        self._apply(data)
+
+    def set_units(self, name, n_units):
+        """Set the number of units of dense layer ``name``."""
+        data = self.spec.to_dict()
+        entry = self._entry(data, name)
+        if "n_units" not in entry:
+            raise InvalidValueError(f"set_units: {entry['kind']} layer '{name}' has no units")
+        entry["n_units"] = _positive_int(n_units, f"{entry['kind']} layer '{name}': n_units")
+        self._apply(data)
+
+    def set_input_shape(self, shape):
+        """Set the input shape: an int, a tuple, or text such as ``"28, 28"``."""
+        data = self.spec.to_dict()
+        entry = data["layers"][0]
+        parts = shape.replace("(", "").replace(")", "").split(",") if isinstance(shape, str) else (
+            shape if isinstance(shape, (list, tuple)) else [shape])
+        parts = [part for part in parts if not (isinstance(part, str) and not part.strip())]
+        if not 1 <= len(parts) <= 8:
+            raise InvalidValueError(f"Input layer '{entry['name']}': shape must have 1 to 8 dimensions, got {shape!r}")
+        entry["shape"] = [_positive_int(part, f"Input layer '{entry['name']}': shape") for part in parts]
+        self._apply(data)
+
+    def set_initializer(self, name, parameter, initializer):
+        """Choose how ``parameter`` (``"weight"`` or ``"bias"``) of layer ``name`` is initialized.
+
+        ``initializer``: an :class:`~neuwidgets.init.Initializer` (built-in or a custom
+        subclass), the source code of a custom ``Initializer`` subclass (``tf``, ``np``
+        and ``init`` are in scope; it is run now and instantiated with its defaults), or
+        None for no bias. A linked parameter gets its own variable again.
+        """
+        data = self.spec.to_dict()
+        entry = self._entry(data, name)
+        params = entry.get("parameters") or {}
+        if parameter not in ("weight", "bias") or parameter not in params:
+            raise InvalidValueError(f"set_initializer: {entry['kind']} layer '{name}' has no parameter {parameter!r}; "
+                                    f"expected one of {', '.join(params) or 'none'}")
+        if initializer is None and parameter == "weight":
+            raise InvalidValueError(f"set_initializer: {entry['kind']} layer '{name}' needs a weight, got None")
+        params[parameter] = self._parameter_entry(initializer, data, where=f"{entry['kind']} layer '{name}': {parameter}")
+        self._apply(data)
+
+    def link(self, name, parameter, to_name):
+        """Make ``parameter`` of layer ``name`` use the variable of the same parameter of
+        layer ``to_name`` (a shared parameter). Shapes must match. Layers that shared
+        ``name``'s variable follow it to ``to_name``'s."""
+        data = self.spec.to_dict()
+        entry, target = self._entry(data, name), self._entry(data, to_name)
+        if entry is target:
+            raise InvalidValueError(f"link: {entry['kind']} layer '{name}' cannot be linked to itself")
+        for layer in (entry, target):
+            if (layer.get("parameters") or {}).get(parameter) is None:
+                raise InvalidValueError(f"link: {layer['kind']} layer '{layer['name']}' has no {parameter!r} to share")
+        root = target["parameters"][parameter].get("link", to_name)
+        if root == name:
+            raise InvalidValueError(f"link: '{to_name}' already uses the {parameter} of '{name}'")
+        entry["parameters"][parameter] = {"link": root}
+        for other in data["layers"]:
+            if ((other.get("parameters") or {}).get(parameter) or {}).get("link") == name:
+                other["parameters"][parameter] = {"link": root}
+        self._apply(data, refuse_errors_on=(name, parameter))
+
+    def unlink(self, name, parameter):
+        """Give ``parameter`` of layer ``name`` its own variable again (the kind's default initializer)."""
+        data = self.spec.to_dict()
+        entry = self._entry(data, name)
+        value = (entry.get("parameters") or {}).get(parameter)
+        if not value or "link" not in value:
+            raise InvalidValueError(f"unlink: the {parameter!r} of {entry['kind']} layer '{name}' is not linked")
+        default = KINDS[entry["kind"]].default_weight if parameter == "weight" else init.Constant(0)
+        entry["parameters"][parameter] = {"initializer": default.get_config()}
+        self._apply(data)
+
+    def undo(self):
+        """Go back to the design before the last edit."""
+        if not self._undo:
+            raise InvalidValueError("undo: nothing to undo")
+        current = self.spec
+        self._commit(self._undo[-1], undoable=False)
+        self._undo.pop()
+        self._redo.append(current)
+        self._publish()
+
+    def redo(self):
+        """Apply again the edit undone last."""
+        if not self._redo:
+            raise InvalidValueError("redo: nothing to redo")
+        current = self.spec
+        self._commit(self._redo[-1], undoable=False)
+        self._redo.pop()
+        self._undo.append(current)
+        self._publish()
+
+    def trust(self):
+        """Run the design's custom initializer code (after the person has read it)."""
+        self._commit(NetworkSpec(self.spec.data, trust=True, classes=self._all_classes()), undoable=False)
+
+    # -- files ---------------------------------------------------------------------------
+    def save(self, path):
+        """Write the design as JSON to ``path`` atomically (a crash leaves the old file whole)."""
+        path = Path(path)
+        text = self._portable_spec().to_json()
+        try:
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except OSError as exc:
+            raise InvalidValueError(f"save: cannot write {str(path)!r}: {exc.strerror or exc}") from exc
+
+    def load(self, path, trust=False):
+        """Replace the design with the one in ``path`` (undoable). Custom initializer
+        code in it does not run unless ``trust=True`` (or :meth:`trust` later)."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidValueError(f"load: cannot read {str(path)!r}: {exc.strerror or exc}") from exc
+        self._commit(NetworkSpec.from_json(text, trust=trust, classes=self._all_classes()))
+
+    # -- internals -----------------------------------------------------------------------
+    def _all_classes(self):
+        return {**_user_classes(), **self._classes}
+
+    def _portable_spec(self):
+        """The design with the source of every custom class it uses, ready to leave the kernel."""
+        data = self.spec.to_dict()
+        for entry in data["layers"]:
+            for value in (entry.get("parameters") or {}).values():
+                name = ((value or {}).get("initializer") or {}).get("name")
+                if name in self.spec.classes and name not in data["custom"]:
+                    data["custom"][name] = class_source(self.spec.classes[name])
+        return NetworkSpec(data, trust=True)
+
+    def _parameter_entry(self, value, data, where="add_layer"):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            cls = compile_initializer(value)
+            self._classes[cls.__name__] = cls
+            data["custom"][cls.__name__] = value
+            value = cls()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = init.Constant(value)
+        if not isinstance(value, init.Initializer):
+            raise InvalidTypeError(f"{where}: expected an Initializer, custom initializer code or a number, "
+                                   f"got {type(value).__name__} {value!r}"[:300])
+        config = value.get_config()
+        if config["name"] not in init.BUILTINS:
+            self._classes[config["name"]] = type(value)
+        return {"initializer": config}
+
+    @staticmethod
+    def _entry(data, name):
+        for entry in data["layers"]:
+            if entry["name"] == name:
+                return entry
+        raise InvalidValueError(f"no layer named {name!r}; layers: {', '.join(e['name'] for e in data['layers'])}"[:300])
+
+    @staticmethod
+    def _index(index, last, what):
+        if isinstance(index, bool) or not isinstance(index, int) or not 1 <= index <= last:
+            raise InvalidValueError(f"{what}: index must be a whole number from 1 (after the input) to {last}, "
+                                    f"got {index!r}")
+        return index
+
+    @staticmethod
+    def _new_name(kind, layers):
+        prefix = class_to_name(kind)
+        taken = {entry["name"] for entry in layers}
+        number = 1
+        while f"{prefix}-{number}" in taken:
+            number += 1
+        return f"{prefix}-{number}"
+
+    def _apply(self, data, refuse_errors_on=None):
+        spec = NetworkSpec(data, trust=self.spec.trusted, classes=self._all_classes())
+        self._commit(spec, refuse_errors_on=refuse_errors_on)
+
+    def _commit(self, spec, undoable=True, refuse_errors_on=None):
+        """Build ``spec`` (re-sampling only what changed) and make it current, or raise
+        and leave everything as it was."""
+        reuse = self._build.reusable() if self._build else None
+        result = spec.build_report(reuse=reuse, max_parameters=self.max_parameters)
+        for error in result.errors:
+            if (error["layer"], error["parameter"]) == refuse_errors_on:
+                raise InvalidValueError(f"{error['layer']}: {error['parameter']}: {error['message']}")
+        if undoable and self._build is not None:
+            self._undo.append(self.spec)
+            self._redo.clear()
+        self._build = result
+        self.spec = spec
+        self.errors = result.errors
+        self._publish()
+        if self.autosave:
+            self.save(self.autosave)
+        if self.plots:
+            self._draw()
+
+    def _publish(self):
+        network, spec = self._build.network, self.spec
+        problems = {(e["layer"], e["parameter"]): e["message"] for e in self._build.errors}
+        users = {}
+        for layer in network.layers:
+            for parameter, variable in layer.variables.items():
+                users.setdefault(id(variable), []).append(layer.name)
+        layers = []
+        for entry, layer in zip(spec.layers, network.layers):
+            parameters = []
+            for parameter, value in (entry.get("parameters") or {}).items():
+                if value is None:
+                    continue
+                variable = layer.variable(parameter)
+                owner = network.layer(users[id(variable)][0])
+                initializer = owner.parameters[parameter] if isinstance(owner.parameters[parameter], init.Initializer) \
+                    else layer.parameters[parameter]
+                is_init = isinstance(initializer, init.Initializer)
+                shape = tuple(variable.shape)
+                config = initializer.get_config() if is_init else None
+                message = problems.get((entry["name"], parameter))
+                custom_name = config["name"] if config and config["name"] not in init.BUILTINS else None
+                code = spec.data["custom"].get(custom_name) or getattr(self._classes.get(custom_name), "_neuwidgets_code", None)
+                parameters.append({
+                    "name": parameter, "shape": list(shape),
+                    "initializer": config if not (message and UNTRUSTED in message) else value.get("initializer"),
+                    "label": repr(initializer) if is_init else f"values {shape}",
+                    "formula": getattr(initializer, "formula", None),
+                    "expected_std": initializer.expected_std(shape) if is_init else None,
+                    "variable": variable.name,
+                    "link": value.get("link"),
+                    "link_error": message if "link" in value else None,
+                    "shared_with": [name for name in users[id(variable)] if name != entry["name"]],
+                    "code": code,
+                    "trusted": not (message and UNTRUSTED in message),
+                    "error": message if "link" not in value else None,
+                })
+            layers.append({
+                "name": entry["name"], "kind": entry["kind"], "n_units": entry.get("n_units"),
+                "shape": entry.get("shape"), "output_shape": format_shape(layer.output_shape),
+                "n_parameters": int(sum(math.prod(v.shape) for v in layer.variables.values())),
+                "options": entry.get("options", {}), "parameters": parameters,
+            })
+        self.state = {
+            "layers": layers, "n_parameters": network.n_parameters,
+            "input_shape": format_shape(network.input_shape), "output_shape": format_shape(network.output_shape),
+            "kinds": [{"kind": kind, "options": dict(cls.options) if issubclass(cls, Linear) else {"proba": 0.5}}
+                      for kind, cls in KINDS.items() if cls is not Input],
+            "initializers": self._catalog(),
+            "errors": self._build.errors,
+            "can_undo": bool(self._undo), "can_redo": bool(self._redo),
+        }
+
+    def _catalog(self):
+        entries = []
+        for name, cls in {**init.BUILTINS, **self._all_classes()}.items():
+            params = [{"name": p.name, "default": None if p.default is inspect.Parameter.empty else p.default}
+                      for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+                      if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+            entries.append({"name": name, "formula": cls.formula, "custom": name not in init.BUILTINS,
+                            "code": getattr(cls, "_neuwidgets_code", None), "params": params})
+        return entries
+
+    def _draw(self):
+        """Redraw the panels whose variable (or sharing) changed, then the depth chart."""
+        from .. import plotting, stats
+        network = self._build.network
+        users = {}
+        for layer in network.layers:
+            for parameter, variable in layer.variables.items():
+                users.setdefault(variable.ref(), []).append((layer.name, parameter))
+        todo = [(ref, names) for ref, names in users.items() if (ref, tuple(names)) not in self._panel_cache]
+        cache = {key: png for key, png in self._panel_cache.items() if key[0] in users}
+        try:
+            for done, (ref, names) in enumerate(todo):
+                self.busy, self.progress = f"drawing weight panel {done + 1} of {len(todo)}", done / (len(todo) + 1)
+                layer_name, parameter = names[0]
+                record = stats.parameter_stats(network, network.layer(layer_name), parameter)
+                cache[(ref, tuple(names))] = _png64(plotting.panel_png(record))
+            self._panel_cache = cache
+            self.panels = {f"{layer}/{parameter}": cache[(ref, tuple(names))]
+                           for ref, names in users.items() for layer, parameter in names}
+            self.busy, self.progress = "computing the signal through depth", len(todo) / (len(todo) + 1)
+            self.depth_chart = _png64(plotting.depth_chart_png(stats.activation_stats(network, n_samples=500)))
+        except Exception as exc:  # a plot must never lose the edit: show why it is missing
+            self.notice = {"seq": self._seq, "ok": False, "op": "draw", "layer": None, "parameter": None,
+                           "message": f"could not draw the plots: {type(exc).__name__}: {exc}"}
+        finally:
+            self.busy, self.progress = "", 1.0
+
+    # -- the front end -------------------------------------------------------------------
+    def _on_message(self, _widget, content, _buffers):
+        if not isinstance(content, dict) or content.get("type") != "edit":
+            return
+        seq, op, args = content.get("seq"), content.get("op"), content.get("args") or {}
+        self._seq = seq
+        layer = args.get("name") if isinstance(args, dict) else None
+        notice = {"seq": seq, "ok": True, "op": op, "layer": layer if isinstance(layer, str) else None,
+                  "parameter": args.get("parameter") if isinstance(args, dict) else None, "message": ""}
+        try:
+            handler = self._handlers().get(op) if isinstance(op, str) else None
+            if handler is None:
+                raise InvalidValueError(f"unknown edit {op!r}")
+            if not isinstance(args, dict):
+                raise InvalidTypeError(f"{op}: arguments must be an object, got {args!r}")
+            try:
+                inspect.signature(handler).bind(**args)
+            except TypeError as exc:
+                raise InvalidTypeError(f"{op}: {exc}") from None
+            handler(**args)
+        except NeuwidgetsError as exc:
+            notice.update(ok=False, message=str(exc))
+        except Exception as exc:  # never swallowed: the person sees it on the widget
+            notice.update(ok=False, message=f"internal error in {op}: {type(exc).__name__}: {exc}")
+            traceback.print_exc()
+        self.notice = notice
+
+    def _handlers(self):
+        def set_initializer(name, parameter, initializer=None, code=None):
+            if code is not None:
+                return self.set_initializer(name, parameter, code)
+            if not isinstance(initializer, dict):
+                raise InvalidTypeError(f"set_initializer: expected an initializer config or code, got {initializer!r}")
+            try:
+                value = init.from_config(initializer, custom=self._all_classes())
+            except NeuwidgetsError as exc:
+                raise type(exc)(f"layer {name!r}: {parameter}: {exc}") from None
+            return self.set_initializer(name, parameter, value)
+        return {"add_layer": self.add_layer, "remove_layer": self.remove_layer, "move_layer": self.move_layer,
+                "set_units": self.set_units, "set_input_shape": self.set_input_shape,
+                "set_initializer": set_initializer, "link": self.link, "unlink": self.unlink,
+                "undo": self.undo, "redo": self.redo, "trust": self.trust}
+
+    def _watch_cells(self):
+        """Initializer classes defined in notebook cells appear in the chooser by themselves."""
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return
+        shell = get_ipython()
+        if shell is not None:
+            shell.events.register("post_run_cell", lambda *_: self._publish())
