@@ -1,0 +1,998 @@
+// The NetworkBuilder view: renders the state Python publishes and turns user
+// actions into edit messages (docs/protocol.md). Python judges every edit; this
+// module never validates, it only proposes and re-renders.
+
+import { add, byAttr, h } from "./dom.js";
+import * as V from "./view.js";
+
+/** @typedef {import("./types.js").Model} Model */
+/** @typedef {import("./types.js").State} State */
+/** @typedef {import("./types.js").Layer} Layer */
+/** @typedef {import("./types.js").Parameter} Parameter */
+/** @typedef {import("./types.js").EditorFactory} EditorFactory */
+/** @typedef {import("./types.js").EditorHandle} EditorHandle */
+/** @typedef {import("./types.js").EditMessage} EditMessage */
+/** @typedef {ReturnType<typeof V.refusal>} Refusal */
+
+/** Last seq sent per model, shared by all views of one widget. */
+const lastSeq = /** @type {WeakMap<Model, number>} */ (new WeakMap());
+
+/**
+ * The next edit sequence number: larger than any sent from this page and than
+ * the seq of the notice Python last published (so it keeps increasing across
+ * page reloads and several views of one widget).
+ * @param {Model} model
+ * @returns {number}
+ */
+export function nextSeq(model) {
+  const notice = V.normalizeNotice(model.get("notice"));
+  const seq = Math.max(lastSeq.get(model) ?? 0, notice?.seq ?? 0) + 1;
+  lastSeq.set(model, seq);
+  return seq;
+}
+
+/**
+ * @typedef {object} BuilderOptions
+ * @property {Model} model
+ * @property {HTMLElement} el
+ * @property {EditorFactory} createEditor
+ */
+
+/**
+ * @typedef {object} UiState  What only the browser knows: never sent, kept across re-renders.
+ * @property {string | null} selected  name of the selected layer
+ * @property {string | null} dragging  name of the layer being dragged
+ * @property {Map<string, string>} drafts  unsent text of inputs and selects, by data-key
+ * @property {string | null} focusFallback  data-key to focus when the focused element disappears
+ */
+
+/**
+ * Mount the builder into `el`. Returns the cleanup function anywidget expects.
+ * @param {BuilderOptions} options
+ * @returns {() => void}
+ */
+export function createBuilder({ model, el, createEditor }) {
+  /** @type {UiState} */
+  const ui = { selected: null, dragging: null, drafts: new Map(), focusFallback: null };
+  /** @type {Map<string, {handle: EditorHandle, base: string | null, readOnly: boolean}>} */
+  const editors = new Map();
+
+  const root = h("div", {
+    class: "nw-builder",
+    "data-testid": "nw-builder",
+    tabindex: "-1",
+    role: "region",
+    "aria-label": "Network builder",
+  });
+  const header = h("div", { class: "nw-header" });
+  const palette = h("div", { class: "nw-palette", role: "group", "aria-label": "Add a layer" });
+  const bar = h("progress", { class: "nw-progress-bar", max: "1", "aria-label": "Progress" });
+  const barText = h("span", { class: "nw-progress-text" });
+  const progressBox = h(
+    "div",
+    { class: "nw-progress", "data-testid": "nw-progress", role: "status", hidden: true },
+    [bar, barText],
+  );
+  const noticeBox = h("div", { class: "nw-notice", "data-testid": "nw-notice", role: "alert", hidden: true });
+  const chain = h("ol", { class: "nw-chain", "aria-label": "Layers" });
+  const details = h("section", { class: "nw-details", "data-testid": "nw-details", hidden: true });
+  const main = h("div", { class: "nw-main" }, [chain, details]);
+  const depthImg = h("img", { class: "nw-depth-img", "data-testid": "nw-depth-chart", alt: "Signal through depth" });
+  const depth = h("figure", { class: "nw-depth", hidden: true }, [
+    h("figcaption", { text: "Signal through depth" }),
+    depthImg,
+  ]);
+  const errorsBox = h("ul", { class: "nw-errors", "data-testid": "nw-errors", "aria-label": "Errors", hidden: true });
+  root.append(header, palette, progressBox, noticeBox, main, depth, errorsBox);
+  el.append(root);
+
+  // ---------------------------------------------------------------- helpers
+
+  /** @returns {State} */
+  const state = () => V.normalizeState(model.get("state"));
+
+  /**
+   * @param {string} op
+   * @param {Record<string, unknown>} args
+   */
+  function send(op, args) {
+    /** @type {EditMessage} */
+    const msg = { type: "edit", seq: nextSeq(model), op, args };
+    model.send(msg);
+  }
+
+  /** @param {unknown} err */
+  function showInternalError(err) {
+    console.error("neuwidgets builder:", err);
+    noticeBox.hidden = false;
+    noticeBox.classList.add("nw-notice-internal");
+    noticeBox.textContent = `Display error in the builder: ${err instanceof Error ? err.message : String(err)}`;
+  }
+
+  /**
+   * Wrap an event handler so that its errors are shown in the widget
+   * (Jupyter would only log them).
+   * @template {any[]} A
+   * @param {(...args: A) => void} fn
+   * @returns {(...args: A) => void}
+   */
+  function safely(fn) {
+    return (...args) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        showInternalError(err);
+      }
+    };
+  }
+
+  /** @param {string} prefix */
+  function clearDrafts(prefix) {
+    for (const key of [...ui.drafts.keys()]) if (key.startsWith(prefix)) ui.drafts.delete(key);
+  }
+
+  /**
+   * @param {string} text
+   * @param {string} label
+   * @param {string} testid
+   * @param {string} key
+   * @param {Record<string, import("./dom.js").AttrValue>} [extra]
+   */
+  function button(text, label, testid, key, extra = {}) {
+    return h("button", {
+      type: "button",
+      class: "nw-btn",
+      "data-testid": testid,
+      "data-key": key,
+      "aria-label": label,
+      title: label,
+      text,
+      ...extra,
+    });
+  }
+
+  /**
+   * A text input that keeps unsent text across re-renders and calls
+   * `onCommit(rawText)` on Enter or change when the text differs from what
+   * the state says.
+   * @param {{key: string, testid: string, label: string, committed: string, onCommit: (text: string) => void, size?: number, cls?: string}} o
+   */
+  function textInput(o) {
+    const input = h("input", {
+      type: "text",
+      class: `nw-input ${o.cls ?? ""}`.trim(),
+      "data-testid": o.testid,
+      "data-key": o.key,
+      "aria-label": o.label,
+      size: o.size ?? 6,
+      autocomplete: "off",
+      spellcheck: "false",
+    });
+    input.value = ui.drafts.get(o.key) ?? o.committed;
+    let committed = o.committed;
+    const commit = () => {
+      if (!input.isConnected) return; // replaced by a re-render meanwhile
+      ui.drafts.delete(o.key);
+      if (input.value === committed) return;
+      committed = input.value;
+      o.onCommit(input.value);
+    };
+    input.addEventListener("input", () => ui.drafts.set(o.key, input.value));
+    input.addEventListener("change", safely(commit));
+    input.addEventListener(
+      "keydown",
+      safely((e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          e.stopPropagation();
+          commit();
+        } else if (e.key === "Escape") {
+          ui.drafts.delete(o.key);
+          input.value = committed = o.committed;
+        }
+      }),
+    );
+    return input;
+  }
+
+  /**
+   * A select whose choice is kept across re-renders.
+   * @param {{key: string, testid: string, label: string, options: HTMLElement[], value: string, onChange?: (value: string) => void}} o
+   */
+  function selectInput(o) {
+    const select = h(
+      "select",
+      { class: "nw-select", "data-testid": o.testid, "data-key": o.key, "aria-label": o.label },
+      o.options,
+    );
+    select.value = o.value;
+    select.addEventListener(
+      "change",
+      safely(() => {
+        ui.drafts.set(o.key, select.value);
+        o.onChange?.(select.value);
+      }),
+    );
+    return select;
+  }
+
+  /**
+   * @param {string} value
+   * @param {string} text
+   */
+  const option = (value, text) => h("option", { value, text });
+
+  /**
+   * Get (or create) the editor for `key`, keeping it alive across re-renders.
+   * When the code in the state changes (undo, another view), the editor shows it.
+   * @param {string} key
+   * @param {string | null} code
+   * @param {boolean} readOnly
+   * @param {string} label
+   * @param {Set<string>} used
+   * @returns {EditorHandle}
+   */
+  function useEditor(key, code, readOnly, label, used) {
+    used.add(key);
+    const entry = editors.get(key);
+    if (!entry) {
+      const doc = readOnly ? (code ?? "") : (ui.drafts.get(`code:${key}`) ?? code ?? V.TEMPLATE);
+      const handle = createEditor({ doc, readOnly, label });
+      editors.set(key, { handle, base: code, readOnly });
+      return handle;
+    }
+    if (entry.base !== code) {
+      entry.base = code;
+      if (code !== null && entry.handle.getText() !== code) entry.handle.setText(code);
+    }
+    return entry.handle;
+  }
+
+  /** @param {Set<string>} used */
+  function dropUnusedEditors(used) {
+    for (const [key, entry] of [...editors]) {
+      if (used.has(key)) continue;
+      if (!entry.readOnly) {
+        const text = entry.handle.getText();
+        if (text !== (entry.base ?? V.TEMPLATE)) ui.drafts.set(`code:${key}`, text);
+      }
+      entry.handle.destroy();
+      entry.handle.dom.remove();
+      editors.delete(key);
+    }
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  /** @param {string} name */
+  function select(name) {
+    ui.selected = name;
+    renderAll();
+  }
+
+  /** @param {string} name */
+  function removeLayer(name) {
+    const st = state();
+    const i = V.layerIndex(st, name);
+    const neighbour = st.layers[i + 1] ?? st.layers[i - 1];
+    ui.focusFallback = neighbour ? `card:${neighbour.name}` : null;
+    send("remove_layer", { name });
+  }
+
+  /**
+   * @param {string} name
+   * @param {number} delta
+   */
+  function moveLayer(name, delta) {
+    const index = V.moveIndex(state(), name, delta);
+    if (index !== null) send("move_layer", { name, index });
+  }
+
+  /** @param {"undo" | "redo"} op */
+  function history(op) {
+    const st = state();
+    if (op === "undo" ? st.can_undo : st.can_redo) send(op, {});
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  /** @param {State} st */
+  function renderHeader(st) {
+    return [
+      h("div", { class: "nw-summary" }, [
+        h("span", { class: "nw-io" }, [
+          h("span", { class: "nw-muted", text: "input " }),
+          h("span", { class: "nw-shape", "data-testid": "nw-input-summary", text: st.input_shape || "—" }),
+          h("span", { class: "nw-arrow", "aria-hidden": "true", text: " → " }),
+          h("span", { class: "nw-muted", text: "output " }),
+          h("span", { class: "nw-shape", "data-testid": "nw-output-summary", text: st.output_shape || "—" }),
+        ]),
+        h("span", {
+          class: "nw-total",
+          "data-testid": "nw-total-params",
+          text: `${V.formatCount(st.n_parameters)} parameters`,
+        }),
+      ]),
+      h("div", { class: "nw-history" }, [
+        button("↶ Undo", "Undo (Ctrl+Z)", "nw-undo", "undo", { disabled: !st.can_undo }),
+        button("↷ Redo", "Redo (Ctrl+Shift+Z)", "nw-redo", "redo", { disabled: !st.can_redo }),
+      ]),
+    ];
+  }
+
+  /** @param {State} st */
+  function renderPalette(st) {
+    const draftKind = ui.drafts.get("palette-kind");
+    const kind = selectInput({
+      key: "palette-kind",
+      testid: "nw-palette-kind",
+      label: "Kind of the new layer",
+      options: st.kinds.map((k) => option(k.kind, k.kind)),
+      value: draftKind !== undefined && st.kinds.some((k) => k.kind === draftKind) ? draftKind : (st.kinds[0]?.kind ?? ""),
+    });
+    const units = h("input", {
+      type: "text",
+      class: "nw-input",
+      "data-testid": "nw-palette-units",
+      "data-key": "palette-units",
+      "aria-label": "Units of the new layer",
+      placeholder: "units",
+      size: 5,
+      autocomplete: "off",
+    });
+    units.value = ui.drafts.get("palette-units") ?? "";
+    const where = ui.selected !== null ? `after ${ui.selected}` : "at the end";
+    const add = () => {
+      /** @type {Record<string, unknown>} */
+      const args = { kind: kind.value, n_units: units.value.trim() === "" ? null : units.value };
+      const index = V.addIndex(state(), ui.selected);
+      if (index !== undefined) args.index = index;
+      send("add_layer", args);
+    };
+    units.addEventListener("input", () => ui.drafts.set("palette-units", units.value));
+    units.addEventListener(
+      "keydown",
+      safely((e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          e.stopPropagation();
+          add();
+        }
+      }),
+    );
+    const addButton = button("+ Add", `Add layer ${where}`, "nw-add", "add");
+    addButton.addEventListener("click", safely(add));
+    return [
+      h("span", { class: "nw-palette-title", text: "Add" }),
+      kind,
+      units,
+      addButton,
+      h("span", { class: "nw-muted nw-where", text: where }),
+    ];
+  }
+
+  /**
+   * @param {State} st
+   * @param {Layer} layer
+   * @param {Refusal} refused
+   */
+  function renderCard(st, layer, refused) {
+    const name = layer.name;
+    const input = V.isInput(layer);
+    const selected = ui.selected === name;
+    const card = h("li", {
+      class: `nw-card${selected ? " nw-selected" : ""}${input ? " nw-card-input" : ""}`,
+      "data-testid": "nw-card",
+      "data-layer": name,
+      "data-key": `card:${name}`,
+      tabindex: "0",
+      "aria-label": `${layer.kind} layer ${name}, output ${layer.output_shape}`,
+      "aria-current": selected ? "true" : null,
+    });
+
+    const head = h("div", { class: "nw-card-head" }, [
+      input
+        ? null
+        : h("span", {
+            class: "nw-drag",
+            "data-testid": "nw-drag",
+            draggable: "true",
+            title: "Drag to reorder (or Alt+↑/↓)",
+            "aria-hidden": "true",
+            text: "⠿",
+          }),
+      h("span", { class: "nw-kind", text: layer.kind }),
+      h("span", { class: "nw-name", text: name }),
+    ]);
+
+    /** @type {HTMLElement | null} */
+    let field = null;
+    if (input) {
+      field = h("label", { class: "nw-field" }, [
+        h("span", { class: "nw-muted", text: "shape" }),
+        textInput({
+          key: `shape:${name}`,
+          testid: "nw-input-shape",
+          label: `Input shape of ${name}`,
+          committed: V.formatShape(layer.shape),
+          onCommit: (text) => send("set_input_shape", { shape: text }),
+          size: 7,
+        }),
+      ]);
+    } else if (layer.n_units !== null) {
+      field = h("label", { class: "nw-field" }, [
+        h("span", { class: "nw-muted", text: "units" }),
+        textInput({
+          key: `units:${name}`,
+          testid: "nw-units",
+          label: `Units of ${name}`,
+          committed: String(layer.n_units),
+          onCommit: (text) => send("set_units", { name, n_units: text }),
+          size: 4,
+        }),
+      ]);
+    }
+
+    const options = V.optionsText(layer.options);
+    const body = h("div", { class: "nw-card-body" }, [
+      field,
+      h("span", { class: "nw-shape", "data-testid": "nw-output-shape", title: "Output shape", text: layer.output_shape }),
+      h("span", {
+        class: "nw-count",
+        "data-testid": "nw-count",
+        title: "Parameters",
+        text: `${V.formatCount(layer.n_parameters)} params`,
+      }),
+      options ? h("span", { class: "nw-muted nw-options", text: options }) : null,
+    ]);
+
+    const thumbs = layer.parameters.map((p) =>
+      h("img", {
+        class: "nw-thumb",
+        "data-testid": "nw-thumb",
+        "data-panel": `${name}/${p.name}`,
+        alt: `${p.name} distribution`,
+        title: `${p.name}: ${p.label}`,
+        hidden: true,
+      }),
+    );
+
+    /** @type {HTMLElement[]} */
+    const links = [];
+    for (const p of layer.parameters) {
+      if (p.link !== null || p.link_error !== null) {
+        const broken = p.link_error !== null;
+        links.push(
+          h(
+            "span",
+            {
+              class: `nw-link${broken ? " nw-link-broken" : ""}`,
+              "data-testid": "nw-link",
+              "data-parameter": p.name,
+              title: broken ? `Broken link: ${p.link_error}` : `${p.name} uses the variable of ${p.link}`,
+            },
+            [
+              `${p.name} ⇄ ${p.link ?? "?"}`,
+              broken ? h("span", { class: "nw-link-reason", text: ` broken: ${p.link_error}` }) : null,
+            ],
+          ),
+        );
+      }
+      if (p.shared_with.length > 0) {
+        links.push(
+          h("span", {
+            class: "nw-shared",
+            "data-testid": "nw-shared",
+            "data-parameter": p.name,
+            text: `${p.name} shared with ${p.shared_with.join(", ")}`,
+          }),
+        );
+      }
+    }
+
+    const actions = input
+      ? null
+      : h("div", { class: "nw-card-actions" }, [
+          button("▲", `Move ${name} up (Alt+↑)`, "nw-move-up", `up:${name}`, {
+            disabled: V.moveIndex(st, name, -1) === null,
+          }),
+          button("▼", `Move ${name} down (Alt+↓)`, "nw-move-down", `down:${name}`, {
+            disabled: V.moveIndex(st, name, 1) === null,
+          }),
+          button("✕", `Remove ${name} (Delete)`, "nw-remove", `remove:${name}`),
+        ]);
+
+    add(card, [
+      h("div", { class: "nw-card-main" }, [head, body, actions]),
+      thumbs.length ? h("div", { class: "nw-thumbs" }, thumbs) : null,
+      links.length ? h("div", { class: "nw-links" }, links) : null,
+      refused && refused.layer === name
+        ? h("div", { class: "nw-card-error", "data-testid": "nw-card-error", role: "alert", text: refused.message })
+        : null,
+    ]);
+
+    // Events
+    card.addEventListener(
+      "click",
+      safely((e) => {
+        const target = /** @type {Element} */ (e.target);
+        if (target.closest("button, input, select, textarea, label")) return;
+        if (ui.selected !== name) select(name);
+      }),
+    );
+    card.addEventListener(
+      "keydown",
+      safely((e) => {
+        if (e.target !== card) return;
+        const action = V.cardKeyAction(e);
+        if (action === null) return;
+        e.preventDefault();
+        e.stopPropagation();
+        if (action === "select") select(name);
+        else if (action === "deselect") {
+          ui.selected = null;
+          renderAll();
+        } else if (action === "remove") {
+          if (!input) removeLayer(name);
+        } else if (action === "move-up") moveLayer(name, -1);
+        else if (action === "move-down") moveLayer(name, 1);
+        else {
+          const sibling = action === "focus-prev" ? card.previousElementSibling : card.nextElementSibling;
+          if (sibling instanceof HTMLElement) sibling.focus();
+        }
+      }),
+    );
+    if (actions) {
+      actions.querySelector('[data-testid="nw-move-up"]')?.addEventListener("click", safely(() => moveLayer(name, -1)));
+      actions.querySelector('[data-testid="nw-move-down"]')?.addEventListener("click", safely(() => moveLayer(name, 1)));
+      actions.querySelector('[data-testid="nw-remove"]')?.addEventListener("click", safely(() => removeLayer(name)));
+    }
+    const handle = head.querySelector(".nw-drag");
+    handle?.addEventListener(
+      "dragstart",
+      safely((e) => {
+        const de = /** @type {DragEvent} */ (e);
+        ui.dragging = name;
+        card.classList.add("nw-dragging");
+        if (de.dataTransfer) {
+          de.dataTransfer.effectAllowed = "move";
+          de.dataTransfer.setData("text/plain", name);
+          de.dataTransfer.setDragImage?.(card, 12, 12);
+        }
+      }),
+    );
+    handle?.addEventListener("dragend", () => {
+      ui.dragging = null;
+      for (const c of chain.querySelectorAll(".nw-dragging, .nw-drop-target")) {
+        c.classList.remove("nw-dragging", "nw-drop-target");
+      }
+    });
+    card.addEventListener("dragover", (e) => {
+      if (ui.dragging === null || ui.dragging === name) return;
+      e.preventDefault();
+      const de = /** @type {DragEvent} */ (e);
+      if (de.dataTransfer) de.dataTransfer.dropEffect = "move";
+      card.classList.add("nw-drop-target");
+    });
+    card.addEventListener("dragleave", (e) => {
+      const related = /** @type {DragEvent} */ (e).relatedTarget;
+      if (!(related instanceof Node) || !card.contains(related)) card.classList.remove("nw-drop-target");
+    });
+    card.addEventListener(
+      "drop",
+      safely((e) => {
+        card.classList.remove("nw-drop-target");
+        const dragged = ui.dragging;
+        ui.dragging = null;
+        if (dragged === null) return;
+        e.preventDefault();
+        const index = V.dropIndex(state(), dragged, name);
+        if (index !== null) send("move_layer", { name: dragged, index });
+      }),
+    );
+    return card;
+  }
+
+  /**
+   * @param {State} st
+   * @param {Refusal} refused
+   * @param {Set<string>} used
+   */
+  function renderDetails(st, refused, used) {
+    const layer = st.layers.find((l) => l.name === ui.selected);
+    if (!layer) return [];
+    details.setAttribute("aria-label", `Details of ${layer.name}`);
+    /** @type {HTMLElement[]} */
+    const out = [
+      h("h3", { class: "nw-details-title" }, [
+        h("span", { class: "nw-kind", text: layer.kind }),
+        " ",
+        h("span", { class: "nw-name", text: layer.name }),
+        h("span", { class: "nw-muted", text: ` ${layer.output_shape}` }),
+      ]),
+    ];
+    if (layer.parameters.length === 0) {
+      out.push(h("p", { class: "nw-muted", text: "This layer has no parameters." }));
+    }
+    for (const p of layer.parameters) out.push(renderParam(st, layer, p, refused, used));
+    return out;
+  }
+
+  /**
+   * @param {State} st
+   * @param {Layer} layer
+   * @param {Parameter} p
+   * @param {Refusal} refused
+   * @param {Set<string>} used
+   */
+  function renderParam(st, layer, p, refused, used) {
+    const pk = `${layer.name}/${p.name}`;
+    const who = `${layer.name} ${p.name}`;
+    const choiceKey = `init-choice:${pk}`;
+    const current = V.currentChoice(p);
+    if (ui.drafts.get(choiceKey) === current) ui.drafts.delete(choiceKey);
+    const choice = ui.drafts.get(choiceKey) ?? current;
+
+    const box = h("div", { class: "nw-param", "data-testid": "nw-param", "data-parameter": p.name });
+    box.append(
+      h("div", { class: "nw-param-head" }, [
+        h("span", { class: "nw-param-name", text: p.name }),
+        p.shape ? h("span", { class: "nw-muted", text: `(${p.shape.join(", ")})` }) : null,
+        h("span", { class: "nw-label", "data-testid": "nw-label", text: p.label }),
+        p.formula ? h("span", { class: "nw-formula", "data-testid": "nw-formula", text: p.formula }) : null,
+        p.expected_std !== null
+          ? h("span", { class: "nw-std", "data-testid": "nw-std", text: V.formatStd(p.expected_std) })
+          : null,
+      ]),
+      h("img", {
+        class: "nw-panel",
+        "data-testid": "nw-panel",
+        "data-panel": pk,
+        alt: `Weight distribution of ${who}`,
+        hidden: true,
+      }),
+    );
+
+    // Initializer chooser
+    /** @type {HTMLElement[]} */
+    const opts = [];
+    const known = new Set(st.initializers.map((i) => i.name));
+    if (choice === "" || (choice !== V.CUSTOM && !known.has(choice))) opts.push(option(choice, choice || "—"));
+    for (const i of st.initializers) if (!i.custom) opts.push(option(i.name, i.name));
+    const customs = st.initializers.filter((i) => i.custom);
+    if (customs.length) {
+      opts.push(h("optgroup", { label: "Custom initializers" }, customs.map((i) => option(i.name, i.name))));
+    }
+    opts.push(option(V.CUSTOM, "Custom…"));
+    const chooser = selectInput({
+      key: choiceKey,
+      testid: "nw-init-select",
+      label: `Initializer of ${who}`,
+      options: opts,
+      value: choice,
+      onChange: () => {
+        clearDrafts(`init-field:${pk}:`);
+        renderAll();
+      },
+    });
+    box.append(h("div", { class: "nw-row" }, [h("span", { class: "nw-muted", text: "initializer" }), chooser]));
+
+    if (choice === V.CUSTOM && !p.trusted) {
+      const key = `editor-ro:${pk}`;
+      const editor = useEditor(key, p.code, true, `Untrusted custom initializer code of ${who} (read-only)`, used);
+      const trust = button("Trust and run", "Trust and run the custom initializer code of this design", "nw-trust", `trust:${pk}`, {
+        class: "nw-btn nw-btn-primary",
+      });
+      trust.addEventListener("click", safely(() => send("trust", {})));
+      box.append(
+        h("p", { class: "nw-untrusted", "data-testid": "nw-untrusted", text: "untrusted custom initializer" }),
+        editorHost(key, editor),
+        h("div", { class: "nw-row" }, [trust]),
+      );
+    } else if (choice === V.CUSTOM) {
+      const key = `editor:${pk}`;
+      const editor = useEditor(key, p.code, false, `Custom initializer code of ${who}`, used);
+      const apply = button("Apply code", `Apply custom initializer code to ${who}`, "nw-code-apply", `code-apply:${pk}`, {
+        class: "nw-btn nw-btn-primary",
+      });
+      apply.addEventListener(
+        "click",
+        safely(() => {
+          ui.drafts.delete(`code:${key}`);
+          send("set_initializer", { name: layer.name, parameter: p.name, code: editor.getText() });
+        }),
+      );
+      box.append(
+        editorHost(key, editor),
+        h("div", { class: "nw-row" }, [
+          apply,
+          h("span", { class: "nw-muted nw-hint", text: "Esc then Tab leaves the editor" }),
+        ]),
+      );
+    } else {
+      const fields = V.initFields(st, p, choice).map(({ spec, value }) => {
+        const key = `init-field:${pk}:${spec.name}`;
+        const input = h("input", {
+          type: "text",
+          class: "nw-input",
+          "data-testid": "nw-init-param",
+          "data-name": spec.name,
+          "data-key": key,
+          "aria-label": `${spec.name} of ${choice} for ${who}`,
+          placeholder: spec.default === null ? "None" : "",
+          size: 6,
+          autocomplete: "off",
+        });
+        input.value = ui.drafts.get(key) ?? value;
+        input.addEventListener("input", () => ui.drafts.set(key, input.value));
+        return { spec, input };
+      });
+      const apply = () => {
+        /** @type {Record<string, unknown>} */
+        const params = {};
+        for (const { spec, input } of fields) params[spec.name] = V.parseParamValue(input.value, spec);
+        clearDrafts(`init-field:${pk}:`);
+        ui.drafts.delete(choiceKey);
+        send("set_initializer", { name: layer.name, parameter: p.name, initializer: { name: choice, params } });
+      };
+      for (const { input } of fields) {
+        input.addEventListener(
+          "keydown",
+          safely((e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              e.stopPropagation();
+              apply();
+            }
+          }),
+        );
+      }
+      const applyButton = button("Apply", `Apply ${choice} to ${who}`, "nw-init-apply", `init-apply:${pk}`, {
+        class: "nw-btn nw-btn-primary",
+      });
+      applyButton.addEventListener("click", safely(apply));
+      const preview = choice !== current ? st.initializers.find((i) => i.name === choice)?.formula : null;
+      add(box, [
+        h(
+          "div",
+          { class: "nw-row nw-init-fields" },
+          [
+            ...fields.map(({ spec, input }) =>
+              h("label", { class: "nw-field" }, [h("span", { class: "nw-muted", text: spec.name }), input]),
+            ),
+            applyButton,
+          ],
+        ),
+        preview ? h("div", { class: "nw-formula nw-formula-preview", text: preview }) : null,
+      ]);
+    }
+
+    if (p.error !== null) {
+      box.append(h("p", { class: "nw-param-error", "data-testid": "nw-param-error", text: p.error }));
+    }
+    if (refused && refused.layer === layer.name && refused.parameter === p.name) {
+      box.append(h("p", { class: "nw-param-error nw-param-notice", "data-testid": "nw-param-notice", text: refused.message }));
+    }
+    box.append(renderLinks(st, layer, p));
+    return box;
+  }
+
+  /**
+   * @param {string} key
+   * @param {EditorHandle} editor
+   */
+  function editorHost(key, editor) {
+    const host = h("div", { class: "nw-code", "data-testid": "nw-code-editor", "data-key": key });
+    host.append(editor.dom);
+    // Keys typed in the editor belong to it, not to the notebook.
+    host.addEventListener("keydown", (e) => e.stopPropagation());
+    return host;
+  }
+
+  /**
+   * @param {State} st
+   * @param {Layer} layer
+   * @param {Parameter} p
+   */
+  function renderLinks(st, layer, p) {
+    const pk = `${layer.name}/${p.name}`;
+    const who = `${layer.name} ${p.name}`;
+    const row = h("div", { class: "nw-row nw-link-row" });
+    if (p.link !== null || p.link_error !== null) {
+      const broken = p.link_error !== null;
+      const unlink = button("Unlink", `Unlink ${who}`, "nw-unlink", `unlink:${pk}`);
+      unlink.addEventListener("click", safely(() => send("unlink", { name: layer.name, parameter: p.name })));
+      row.append(
+        h("span", { class: `nw-link${broken ? " nw-link-broken" : ""}`, "data-testid": "nw-link-detail" }, [
+          `${p.name} ⇄ ${p.link ?? "?"}`,
+          broken ? h("span", { class: "nw-link-reason", text: ` broken: ${p.link_error}` }) : null,
+        ]),
+        unlink,
+      );
+    }
+    const key = `link-choice:${pk}`;
+    const targets = V.linkTargets(st, layer.name);
+    const draft = ui.drafts.get(key);
+    const linkButton = button("Link", `Link ${who} to the chosen layer`, "nw-link-apply", `link-apply:${pk}`);
+    const target = selectInput({
+      key,
+      testid: "nw-link-select",
+      label: `Layer whose ${p.name} ${who} should use`,
+      options: [option("", "Link to…"), ...targets.map((n) => option(n, n))],
+      value: draft !== undefined && targets.includes(draft) ? draft : "",
+      onChange: (value) => {
+        linkButton.disabled = value === "";
+      },
+    });
+    linkButton.disabled = target.value === "";
+    linkButton.addEventListener(
+      "click",
+      safely(() => {
+        if (target.value === "") return;
+        ui.drafts.delete(key);
+        send("link", { name: layer.name, parameter: p.name, to_name: target.value });
+      }),
+    );
+    row.append(target, linkButton);
+    if (p.shared_with.length > 0) {
+      row.append(h("span", { class: "nw-shared", text: `shared with ${p.shared_with.join(", ")}` }));
+    }
+    return row;
+  }
+
+  // ---------------------------------------------------------------- focus
+
+  /** @returns {{key: string, start: number | null, end: number | null} | null} */
+  function captureFocus() {
+    const active = root.ownerDocument.activeElement;
+    if (!(active instanceof HTMLElement) || !root.contains(active)) return null;
+    const keyed = active.closest("[data-key]");
+    if (!keyed) return { key: "", start: null, end: null };
+    const input = active instanceof HTMLInputElement ? active : null;
+    return {
+      key: keyed.getAttribute("data-key") ?? "",
+      start: input ? input.selectionStart : null,
+      end: input ? input.selectionEnd : null,
+    };
+  }
+
+  /** @param {{key: string, start: number | null, end: number | null} | null} saved */
+  function restoreFocus(saved) {
+    if (saved === null) return;
+    const active = root.ownerDocument.activeElement;
+    if (active instanceof HTMLElement && active !== root && root.contains(active)) return; // still in place
+    let target = saved.key ? byAttr(root, "data-key", saved.key) : null;
+    if (target === null && ui.focusFallback !== null) {
+      target = byAttr(root, "data-key", ui.focusFallback);
+      ui.focusFallback = null;
+    }
+    if (target instanceof HTMLButtonElement && target.disabled) target = target.closest(".nw-card");
+    if (target === null) {
+      root.focus({ preventScroll: true });
+      return;
+    }
+    const editor = editors.get(saved.key);
+    if (editor && target.getAttribute("data-key") === saved.key) {
+      editor.handle.focus();
+      return;
+    }
+    target.focus({ preventScroll: true });
+    if (target instanceof HTMLInputElement && saved.start !== null) {
+      try {
+        target.setSelectionRange(saved.start, saved.end ?? saved.start);
+      } catch {
+        // inputs of some types do not support selection
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- updates
+
+  function renderAll() {
+    const st = state();
+    const refused = V.refusal(V.normalizeNotice(model.get("notice")), st);
+    if (ui.selected !== null && V.layerIndex(st, ui.selected) < 0) ui.selected = null;
+    const saved = captureFocus();
+    /** @type {Set<string>} */
+    const used = new Set();
+
+    header.replaceChildren(...renderHeader(st));
+    palette.replaceChildren(...renderPalette(st));
+    chain.replaceChildren(...st.layers.map((layer) => renderCard(st, layer, refused)));
+    details.replaceChildren(...renderDetails(st, refused, used));
+    details.hidden = details.childElementCount === 0;
+    dropUnusedEditors(used);
+
+    noticeBox.classList.remove("nw-notice-internal");
+    noticeBox.textContent = refused && refused.layer === null ? refused.message : "";
+    noticeBox.hidden = noticeBox.textContent === "";
+
+    errorsBox.replaceChildren(
+      ...st.errors.map((e) => h("li", { class: "nw-error", "data-layer": e.layer, text: V.errorText(e) })),
+    );
+    errorsBox.hidden = st.errors.length === 0;
+
+    updatePanels();
+    updateDepth();
+    updateProgress();
+    restoreFocus(saved);
+  }
+
+  /**
+   * @param {HTMLImageElement} img
+   * @param {string} src
+   */
+  function setImage(img, src) {
+    if ((img.getAttribute("src") ?? "") !== src) {
+      if (src) img.setAttribute("src", src);
+      else img.removeAttribute("src");
+    }
+    img.hidden = src === "";
+  }
+
+  function updatePanels() {
+    const raw = model.get("panels");
+    /** @type {Record<string, unknown>} */
+    const panels = raw && typeof raw === "object" ? raw : {};
+    for (const img of root.querySelectorAll("img[data-panel]")) {
+      const key = img.getAttribute("data-panel") ?? "";
+      const value = Object.prototype.hasOwnProperty.call(panels, key) ? panels[key] : "";
+      setImage(/** @type {HTMLImageElement} */ (img), V.pngSrc(value));
+    }
+  }
+
+  function updateDepth() {
+    const src = V.pngSrc(model.get("depth_chart"));
+    setImage(depthImg, src);
+    depth.hidden = src === "";
+  }
+
+  function updateProgress() {
+    const busy = String(model.get("busy") ?? "");
+    const value = Math.min(1, Math.max(0, Number(model.get("progress") ?? 0) || 0));
+    progressBox.hidden = busy === "";
+    bar.value = value;
+    bar.setAttribute("aria-valuetext", `${Math.round(value * 100)}%`);
+    barText.textContent = busy === "" ? "" : `${busy} (${Math.round(value * 100)}%)`;
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  root.addEventListener(
+    "keydown",
+    safely((e) => {
+      const action = V.historyKeyAction(e);
+      if (action === null || V.isTypingTarget(e.target)) return;
+      e.preventDefault();
+      e.stopPropagation();
+      history(action);
+    }),
+  );
+  header.addEventListener(
+    "click",
+    safely((e) => {
+      const b = /** @type {Element} */ (e.target).closest("button");
+      if (b?.getAttribute("data-testid") === "nw-undo") history("undo");
+      else if (b?.getAttribute("data-testid") === "nw-redo") history("redo");
+    }),
+  );
+
+  /** @type {[string, import("./types.js").Callback][]} */
+  const listeners = [
+    ["change:state", safely(renderAll)],
+    ["change:notice", safely(renderAll)],
+    ["change:panels", safely(updatePanels)],
+    ["change:depth_chart", safely(updateDepth)],
+    ["change:busy", safely(updateProgress)],
+    ["change:progress", safely(updateProgress)],
+  ];
+  for (const [event, callback] of listeners) model.on(event, callback);
+  safely(renderAll)();
+
+  return () => {
+    for (const [event, callback] of listeners) model.off(event, callback);
+    for (const entry of editors.values()) entry.handle.destroy();
+    editors.clear();
+    root.remove();
+  };
+}

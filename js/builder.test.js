@@ -1,0 +1,602 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import widget from "./builder.js";
+import { nextSeq } from "./app.js";
+import { fakeModel, sampleState, sampleValues } from "./fixtures.js";
+
+/** @type {(() => void)[]} */
+const cleanups = [];
+
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()?.();
+  document.body.replaceChildren();
+});
+
+/** @param {Record<string, any>} [values] */
+function mount(values = sampleValues()) {
+  const model = fakeModel(values);
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanup = widget.render({ model, el });
+  cleanups.push(cleanup);
+  return { model, el, cleanup };
+}
+
+/**
+ * @param {ParentNode} root
+ * @param {string} testid
+ * @returns {HTMLElement}
+ */
+function get(root, testid) {
+  const found = root.querySelector(`[data-testid="${testid}"]`);
+  if (!found) throw new Error(`no ${testid}`);
+  return /** @type {HTMLElement} */ (found);
+}
+
+/**
+ * @param {ParentNode} root
+ * @param {string} testid
+ * @returns {HTMLElement[]}
+ */
+function all(root, testid) {
+  return [...root.querySelectorAll(`[data-testid="${testid}"]`)].map((e) => /** @type {HTMLElement} */ (e));
+}
+
+/**
+ * @param {ParentNode} root
+ * @param {string} name
+ */
+function card(root, name) {
+  const found = all(root, "nw-card").find((c) => c.dataset.layer === name);
+  if (!found) throw new Error(`no card ${name}`);
+  return found;
+}
+
+/**
+ * @param {ParentNode} root
+ * @param {string} name
+ */
+function param(root, name) {
+  const found = all(get(root, "nw-details"), "nw-param").find((c) => c.dataset.parameter === name);
+  if (!found) throw new Error(`no parameter ${name}`);
+  return found;
+}
+
+/**
+ * @param {EventTarget} target
+ * @param {string} key
+ * @param {KeyboardEventInit} [init]
+ */
+function press(target, key, init = {}) {
+  const e = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init });
+  target.dispatchEvent(e);
+  return e;
+}
+
+/**
+ * @param {HTMLElement} input
+ * @param {string} value
+ */
+function type(input, value) {
+  /** @type {HTMLInputElement} */ (input).value = value;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+/**
+ * @param {HTMLElement} select
+ * @param {string} value
+ */
+function choose(select, value) {
+  /** @type {HTMLSelectElement} */ (select).value = value;
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+/**
+ * @param {EventTarget} target
+ * @param {string} type
+ * @param {any} [dataTransfer]
+ */
+function drag(target, type, dataTransfer) {
+  const e = new Event(type, { bubbles: true, cancelable: true });
+  if (dataTransfer) Object.defineProperty(e, "dataTransfer", { value: dataTransfer });
+  target.dispatchEvent(e);
+  return e;
+}
+
+/** @param {{sent: any[]}} model */
+const ops = (model) => model.sent.map((m) => [m.op, m.args]);
+
+/**
+ * A refusal notice from Python.
+ * @param {Record<string, any>} extra
+ */
+const refused = (extra) => ({ seq: 1, ok: false, op: "set_units", layer: null, parameter: null, message: "", ...extra });
+
+describe("rendering the state", () => {
+  it("shows the cards in order with kind, name, units, shape and parameter count", () => {
+    const { el } = mount();
+    const cards = all(el, "nw-card");
+    expect(cards.map((c) => c.dataset.layer)).toEqual(["input-1", "sigmoid-1", "sigmoid-2", "relu-1"]);
+    const s1 = card(el, "sigmoid-1");
+    expect(s1.textContent).toContain("Sigmoid");
+    expect(s1.textContent).toContain("sigmoid-1");
+    expect(/** @type {HTMLInputElement} */ (get(s1, "nw-units")).value).toBe("30");
+    expect(get(s1, "nw-output-shape").textContent).toBe("(?, 30)");
+    expect(get(s1, "nw-count").textContent).toBe("330 params");
+    expect(s1.getAttribute("tabindex")).toBe("0");
+    expect(get(el, "nw-total-params").textContent).toBe("1,265 parameters");
+    expect(get(el, "nw-input-summary").textContent).toBe("(?, 10)");
+    expect(get(el, "nw-output-summary").textContent).toBe("(?, 15)");
+  });
+
+  it("shows and edits the input shape on the input card", () => {
+    const { el, model } = mount();
+    const input = card(el, "input-1");
+    expect(input.querySelector('[data-testid="nw-remove"]')).toBeNull();
+    const shape = /** @type {HTMLInputElement} */ (get(input, "nw-input-shape"));
+    expect(shape.value).toBe("10");
+    type(shape, "28, 28");
+    press(shape, "Enter");
+    expect(model.sent).toEqual([{ type: "edit", seq: 1, op: "set_input_shape", args: { shape: "28, 28" } }]);
+  });
+
+  it("shows text from Python as text, never as HTML", () => {
+    const evil = "<img src=x onerror=alert(1)>";
+    const state = sampleState();
+    state.layers[1].name = evil;
+    state.layers[1].kind = "<b>Sigmoid</b>";
+    state.errors = [{ layer: evil, parameter: "weight", message: "<script>x()</script>" }];
+    const { el, model } = mount({ ...sampleValues(), state });
+    const c = card(el, evil);
+    expect(c.dataset.layer).toBe(evil);
+    expect(c.textContent).toContain(evil);
+    expect(c.textContent).toContain("<b>Sigmoid</b>");
+    expect(el.querySelector("img[src='x']")).toBeNull();
+    expect(el.querySelector("b, script")).toBeNull();
+    expect(get(el, "nw-errors").textContent).toBe(`${evil}.weight: <script>x()</script>`);
+    model.set("notice", refused({ layer: evil, message: "<i>no</i>" }));
+    expect(get(card(el, evil), "nw-card-error").textContent).toBe("<i>no</i>");
+    expect(el.querySelector("i")).toBeNull();
+    c.click();
+    expect(get(el, "nw-details").textContent).toContain(evil);
+    expect(el.querySelector("img[src='x']")).toBeNull();
+  });
+
+  it("lists the global errors as layer.parameter: message", () => {
+    const state = sampleState();
+    state.errors = [
+      { layer: "sigmoid-2", parameter: "weight", message: "link broken" },
+      { layer: "relu-1", parameter: "bias", message: "nan" },
+    ];
+    const { el } = mount({ ...sampleValues(), state });
+    const items = [...get(el, "nw-errors").querySelectorAll("li")].map((li) => li.textContent);
+    expect(items).toEqual(["sigmoid-2.weight: link broken", "relu-1.bias: nan"]);
+  });
+
+  it("renders an empty or partial state without failing", () => {
+    const { el } = mount({ state: {}, notice: {}, panels: {}, depth_chart: "", busy: "", progress: 0 });
+    expect(all(el, "nw-card")).toHaveLength(0);
+    expect(get(el, "nw-errors").hidden).toBe(true);
+    expect(get(el, "nw-notice").hidden).toBe(true);
+  });
+});
+
+describe("edits", () => {
+  it("adds a layer at the end, or after the selected card", () => {
+    const { el, model } = mount();
+    choose(get(el, "nw-palette-kind"), "Relu");
+    type(get(el, "nw-palette-units"), "20");
+    get(el, "nw-add").click();
+    card(el, "sigmoid-1").click();
+    get(el, "nw-add").click();
+    type(get(el, "nw-palette-units"), "abc");
+    press(get(el, "nw-palette-units"), "Enter");
+    type(get(el, "nw-palette-units"), "");
+    get(el, "nw-add").click();
+    expect(model.sent.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    expect(model.sent[0]).toEqual({ type: "edit", seq: 1, op: "add_layer", args: { kind: "Relu", n_units: "20" } });
+    expect(ops(model).slice(1)).toEqual([
+      ["add_layer", { kind: "Relu", n_units: "20", index: 2 }],
+      ["add_layer", { kind: "Relu", n_units: "abc", index: 2 }],
+      ["add_layer", { kind: "Relu", n_units: null, index: 2 }],
+    ]);
+  });
+
+  it("removes a layer by button and by the Delete key", () => {
+    const { el, model } = mount();
+    get(card(el, "sigmoid-2"), "nw-remove").click();
+    const relu = card(el, "relu-1");
+    relu.focus();
+    press(relu, "Delete");
+    press(card(el, "input-1"), "Delete");
+    expect(ops(model)).toEqual([
+      ["remove_layer", { name: "sigmoid-2" }],
+      ["remove_layer", { name: "relu-1" }],
+    ]);
+  });
+
+  it("moves a layer with the buttons and with Alt+arrows", () => {
+    const { el, model } = mount();
+    const s2 = card(el, "sigmoid-2");
+    get(s2, "nw-move-up").click();
+    get(s2, "nw-move-down").click();
+    press(s2, "ArrowUp", { altKey: true });
+    press(s2, "ArrowDown", { altKey: true });
+    expect(/** @type {HTMLButtonElement} */ (get(card(el, "sigmoid-1"), "nw-move-up")).disabled).toBe(true);
+    expect(/** @type {HTMLButtonElement} */ (get(card(el, "relu-1"), "nw-move-down")).disabled).toBe(true);
+    expect(get(s2, "nw-move-up").getAttribute("aria-label")).toContain("Move sigmoid-2 up");
+    expect(ops(model)).toEqual([
+      ["move_layer", { name: "sigmoid-2", index: 1 }],
+      ["move_layer", { name: "sigmoid-2", index: 3 }],
+      ["move_layer", { name: "sigmoid-2", index: 1 }],
+      ["move_layer", { name: "sigmoid-2", index: 3 }],
+    ]);
+  });
+
+  it("moves a layer by drag and drop", () => {
+    const { el, model } = mount();
+    const data = { effectAllowed: "", dropEffect: "", setData: vi.fn(), setDragImage: vi.fn() };
+    drag(get(card(el, "relu-1"), "nw-drag"), "dragstart", data);
+    expect(data.setData).toHaveBeenCalledWith("text/plain", "relu-1");
+    const over = drag(card(el, "sigmoid-1"), "dragover", data);
+    expect(over.defaultPrevented).toBe(true);
+    expect(card(el, "sigmoid-1").classList.contains("nw-drop-target")).toBe(true);
+    drag(card(el, "sigmoid-1"), "drop", data);
+    drag(get(card(el, "relu-1"), "nw-drag"), "dragend", data);
+    // without a dataTransfer (synthetic events), onto the input card
+    drag(get(card(el, "sigmoid-1"), "nw-drag"), "dragstart");
+    drag(card(el, "sigmoid-2"), "drop");
+    drag(get(card(el, "relu-1"), "nw-drag"), "dragstart");
+    drag(card(el, "input-1"), "drop");
+    // a drop with nothing dragged sends nothing
+    drag(card(el, "sigmoid-2"), "drop");
+    expect(ops(model)).toEqual([
+      ["move_layer", { name: "relu-1", index: 1 }],
+      ["move_layer", { name: "sigmoid-1", index: 2 }],
+      ["move_layer", { name: "relu-1", index: 1 }],
+    ]);
+  });
+
+  it("sends units as raw text; after a refusal shows the valid value and the message on that card", () => {
+    const { el, model } = mount();
+    const units = /** @type {HTMLInputElement} */ (get(card(el, "sigmoid-1"), "nw-units"));
+    units.focus();
+    type(units, "abc");
+    press(units, "Enter");
+    units.dispatchEvent(new Event("change", { bubbles: true })); // the browser's change after Enter: no second send
+    expect(model.sent).toEqual([{ type: "edit", seq: 1, op: "set_units", args: { name: "sigmoid-1", n_units: "abc" } }]);
+    model.set("notice", {
+      seq: 1,
+      ok: false,
+      op: "set_units",
+      layer: "sigmoid-1",
+      parameter: null,
+      message: "Sigmoid layer 'sigmoid-1': n_units must be a positive integer, got 'abc'",
+    });
+    const after = /** @type {HTMLInputElement} */ (get(card(el, "sigmoid-1"), "nw-units"));
+    expect(after.value).toBe("30");
+    expect(document.activeElement).toBe(after);
+    const error = get(card(el, "sigmoid-1"), "nw-card-error");
+    expect(error.getAttribute("role")).toBe("alert");
+    expect(error.classList.contains("nw-card-error")).toBe(true);
+    expect(error.textContent).toContain("got 'abc'");
+    expect(all(el, "nw-card-error")).toHaveLength(1);
+    expect(get(el, "nw-notice").hidden).toBe(true);
+    // change event (blur) path
+    type(after, "40");
+    after.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(ops(model)[1]).toEqual(["set_units", { name: "sigmoid-1", n_units: "40" }]);
+    // an accepted edit clears the message
+    model.set("notice", { seq: 2, ok: true, op: "set_units", layer: "sigmoid-1", parameter: null, message: "" });
+    expect(all(el, "nw-card-error")).toHaveLength(0);
+  });
+
+  it("shows refusals without a layer in the global notice area", () => {
+    const { el, model } = mount();
+    model.set("notice", refused({ op: "undo", message: "nothing to undo" }));
+    const notice = get(el, "nw-notice");
+    expect(notice.hidden).toBe(false);
+    expect(notice.textContent).toBe("nothing to undo");
+    expect(all(el, "nw-card-error")).toHaveLength(0);
+  });
+
+  it("uses increasing seq numbers, above the last notice's", () => {
+    const model = fakeModel({ notice: { seq: 41, ok: true } });
+    expect(nextSeq(model)).toBe(42);
+    expect(nextSeq(model)).toBe(43);
+    model.data.notice = { seq: 99, ok: true };
+    expect(nextSeq(model)).toBe(100);
+  });
+});
+
+describe("selection and details", () => {
+  it("selects a card with click or Enter and keeps the selection across updates", () => {
+    const { el, model } = mount();
+    expect(get(el, "nw-details").hidden).toBe(true);
+    card(el, "sigmoid-2").click();
+    expect(get(el, "nw-details").hidden).toBe(false);
+    expect(card(el, "sigmoid-2").getAttribute("aria-current")).toBe("true");
+    const s1 = card(el, "sigmoid-1");
+    s1.focus();
+    press(s1, "Enter");
+    expect(get(el, "nw-details").getAttribute("aria-label")).toBe("Details of sigmoid-1");
+    expect(document.activeElement).toBe(card(el, "sigmoid-1"));
+    model.set("state", { ...sampleState(), can_undo: true });
+    expect(card(el, "sigmoid-1").getAttribute("aria-current")).toBe("true");
+    expect(document.activeElement).toBe(card(el, "sigmoid-1"));
+    press(card(el, "sigmoid-1"), "Escape");
+    expect(get(el, "nw-details").hidden).toBe(true);
+  });
+
+  it("shows label, formula and expected std of each parameter", () => {
+    const { el } = mount();
+    card(el, "sigmoid-1").click();
+    const w = param(el, "weight");
+    expect(get(w, "nw-label").textContent).toBe("HeNormal(gain=1.0)");
+    expect(get(w, "nw-formula").textContent).toBe("N(0, gain / fan_in)");
+    expect(get(w, "nw-std").textContent).toBe("std ≈ 0.3162");
+    expect(/** @type {HTMLSelectElement} */ (get(w, "nw-init-select")).value).toBe("HeNormal");
+    const fields = all(w, "nw-init-param").map((i) => [i.dataset.name, /** @type {HTMLInputElement} */ (i).value]);
+    expect(fields).toEqual([
+      ["gain", "1"],
+      ["seed", ""],
+    ]);
+    const b = param(el, "bias");
+    expect(b.querySelector('[data-testid="nw-std"]')).toBeNull();
+  });
+
+  it("sends set_initializer with numbers, null seed and raw text", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-1").click();
+    choose(get(param(el, "weight"), "nw-init-select"), "Normal");
+    const w = param(el, "weight");
+    const field = (/** @type {string} */ n) => /** @type {HTMLElement} */ (all(w, "nw-init-param").find((i) => i.dataset.name === n));
+    expect(/** @type {HTMLInputElement} */ (field("std")).value).toBe("0.01");
+    type(field("mean"), "0.5");
+    type(field("std"), "abc");
+    get(w, "nw-init-apply").click();
+    expect(ops(model)).toEqual([
+      [
+        "set_initializer",
+        {
+          name: "sigmoid-1",
+          parameter: "weight",
+          initializer: { name: "Normal", params: { mean: 0.5, std: "abc", seed: null } },
+        },
+      ],
+    ]);
+    // Enter in a field applies too
+    const gain = /** @type {HTMLElement} */ (all(param(el, "bias"), "nw-init-param")[0]);
+    type(gain, "3");
+    press(gain, "Enter");
+    expect(ops(model)[1]).toEqual([
+      "set_initializer",
+      { name: "sigmoid-1", parameter: "bias", initializer: { name: "Constant", params: { value: 3 } } },
+    ]);
+  });
+
+  it("keeps typed but unsent values across an update", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-1").click();
+    choose(get(param(el, "weight"), "nw-init-select"), "Normal");
+    type(/** @type {HTMLElement} */ (all(param(el, "weight"), "nw-init-param")[1]), "0.2");
+    type(get(card(el, "relu-1"), "nw-units"), "77");
+    model.set("state", { ...sampleState(), can_redo: true });
+    expect(/** @type {HTMLSelectElement} */ (get(param(el, "weight"), "nw-init-select")).value).toBe("Normal");
+    expect(/** @type {HTMLInputElement} */ (all(param(el, "weight"), "nw-init-param")[1]).value).toBe("0.2");
+    expect(/** @type {HTMLInputElement} */ (get(card(el, "relu-1"), "nw-units")).value).toBe("77");
+  });
+
+  it("offers custom initializers from the state", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-1").click();
+    const select = /** @type {HTMLSelectElement} */ (get(param(el, "weight"), "nw-init-select"));
+    const values = [...select.options].map((o) => o.value);
+    expect(values).toContain("MyInit");
+    expect(values[values.length - 1]).toBe("__custom__");
+    choose(select, "MyInit");
+    get(param(el, "weight"), "nw-init-apply").click();
+    expect(ops(model)[0][1]).toEqual({ name: "sigmoid-1", parameter: "weight", initializer: { name: "MyInit", params: {} } });
+  });
+
+  it("edits custom code in a CodeMirror editor and applies it", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-1").click();
+    choose(get(param(el, "weight"), "nw-init-select"), "__custom__");
+    const host = get(param(el, "weight"), "nw-code-editor");
+    expect(host.querySelector(".cm-editor")).not.toBeNull();
+    expect(host.textContent).toContain("class MyInit(init.Initializer):");
+    expect(host.textContent).toContain("tf.random.normal(shape, stddev=0.05)");
+    get(param(el, "weight"), "nw-code-apply").click();
+    expect(model.sent[0].op).toBe("set_initializer");
+    expect(model.sent[0].args).toEqual({
+      name: "sigmoid-1",
+      parameter: "weight",
+      code: "class MyInit(init.Initializer):\n    def sample(self, shape):\n        return tf.random.normal(shape, stddev=0.05)\n",
+    });
+    // Python refuses with a syntax error: the editor stays, with the message under it
+    const state = sampleState();
+    state.layers[1].parameters[0].error = "SyntaxError: invalid syntax (line 3)";
+    const editorDom = host.querySelector(".cm-editor");
+    model.set("state", state);
+    const w = param(el, "weight");
+    expect(get(w, "nw-param-error").textContent).toBe("SyntaxError: invalid syntax (line 3)");
+    expect(get(w, "nw-code-editor").querySelector(".cm-editor")).toBe(editorDom); // same instance
+  });
+
+  it("prefills the editor with the parameter's code", () => {
+    const state = sampleState();
+    state.layers[2].parameters[0] = {
+      ...state.layers[2].parameters[0],
+      code: "class Mine(init.Initializer):\n    pass\n",
+      label: "Mine()",
+    };
+    const { el } = mount({ ...sampleValues(), state });
+    card(el, "sigmoid-2").click();
+    const w = param(el, "weight");
+    expect(/** @type {HTMLSelectElement} */ (get(w, "nw-init-select")).value).toBe("__custom__");
+    expect(get(w, "nw-code-editor").textContent).toContain("class Mine(init.Initializer):");
+    expect(w.querySelector('[data-testid="nw-trust"]')).toBeNull();
+  });
+
+  it("shows untrusted code read-only with a Trust and run button", () => {
+    const state = sampleState();
+    state.layers[2].parameters[0] = {
+      ...state.layers[2].parameters[0],
+      code: "import os\nos.system('x')\n",
+      trusted: false,
+    };
+    const { el, model } = mount({ ...sampleValues(), state });
+    card(el, "sigmoid-2").click();
+    const w = param(el, "weight");
+    expect(get(w, "nw-untrusted").textContent).toBe("untrusted custom initializer");
+    const content = get(w, "nw-code-editor").querySelector(".cm-content");
+    expect(content?.getAttribute("aria-readonly")).toBe("true");
+    expect(get(w, "nw-code-editor").textContent).toContain("os.system('x')");
+    expect(w.querySelector('[data-testid="nw-code-apply"]')).toBeNull();
+    get(w, "nw-trust").click();
+    expect(model.sent).toEqual([{ type: "edit", seq: 1, op: "trust", args: {} }]);
+  });
+
+  it("links, shows links (and broken ones) and unlinks", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-2").click();
+    const w = param(el, "weight");
+    const select = /** @type {HTMLSelectElement} */ (get(w, "nw-link-select"));
+    expect([...select.options].map((o) => o.value)).toEqual(["", "sigmoid-1", "relu-1"]);
+    expect(/** @type {HTMLButtonElement} */ (get(w, "nw-link-apply")).disabled).toBe(true);
+    choose(select, "sigmoid-1");
+    get(param(el, "weight"), "nw-link-apply").click();
+    expect(ops(model)).toEqual([["link", { name: "sigmoid-2", parameter: "weight", to_name: "sigmoid-1" }]]);
+
+    const state = sampleState();
+    state.layers[2].parameters[0].link = "sigmoid-1";
+    state.layers[1].parameters[0].shared_with = ["sigmoid-2"];
+    model.set("state", state);
+    const shown = get(card(el, "sigmoid-2"), "nw-link");
+    expect(shown.textContent).toBe("weight ⇄ sigmoid-1");
+    expect(shown.classList.contains("nw-link")).toBe(true);
+    expect(shown.classList.contains("nw-link-broken")).toBe(false);
+    expect(get(card(el, "sigmoid-1"), "nw-shared").textContent).toBe("weight shared with sigmoid-2");
+    get(param(el, "weight"), "nw-unlink").click();
+    expect(ops(model)[1]).toEqual(["unlink", { name: "sigmoid-2", parameter: "weight" }]);
+
+    const broken = sampleState();
+    broken.layers[2].parameters[0].link = "sigmoid-1";
+    broken.layers[2].parameters[0].link_error = "shape (30, 20) differs from (10, 30)";
+    model.set("state", broken);
+    const b = get(card(el, "sigmoid-2"), "nw-link");
+    expect(b.classList.contains("nw-link-broken")).toBe(true);
+    expect(b.textContent).toContain("shape (30, 20) differs from (10, 30)");
+    expect(get(param(el, "weight"), "nw-link-detail").classList.contains("nw-link-broken")).toBe(true);
+  });
+});
+
+describe("history", () => {
+  it("disables undo/redo per the state and sends undo/redo", () => {
+    const { el, model } = mount();
+    const undo = /** @type {HTMLButtonElement} */ (get(el, "nw-undo"));
+    expect(undo.disabled).toBe(true);
+    expect(/** @type {HTMLButtonElement} */ (get(el, "nw-redo")).disabled).toBe(true);
+    press(get(el, "nw-builder"), "z", { ctrlKey: true });
+    expect(model.sent).toEqual([]);
+    model.set("state", { ...sampleState(), can_undo: true, can_redo: true });
+    expect(/** @type {HTMLButtonElement} */ (get(el, "nw-undo")).disabled).toBe(false);
+    get(el, "nw-undo").click();
+    get(el, "nw-redo").click();
+    expect(ops(model)).toEqual([
+      ["undo", {}],
+      ["redo", {}],
+    ]);
+  });
+
+  it("maps Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y, except while typing", () => {
+    const { el, model } = mount({ ...sampleValues(), state: { ...sampleState(), can_undo: true, can_redo: true } });
+    const c = card(el, "sigmoid-1");
+    const e = press(c, "z", { ctrlKey: true });
+    expect(e.defaultPrevented).toBe(true);
+    press(c, "Z", { ctrlKey: true, shiftKey: true });
+    press(get(el, "nw-builder"), "y", { ctrlKey: true });
+    press(get(card(el, "sigmoid-1"), "nw-units"), "z", { ctrlKey: true });
+    expect(ops(model).map(([op]) => op)).toEqual(["undo", "redo", "redo"]);
+  });
+});
+
+describe("panels and progress", () => {
+  it("shows the panels, thumbnails and depth chart as images, updated in place", () => {
+    const { el, model } = mount({ ...sampleValues(), panels: { "sigmoid-1/weight": "AAAA" }, depth_chart: "" });
+    const thumb = all(card(el, "sigmoid-1"), "nw-thumb").find((t) => t.dataset.panel === "sigmoid-1/weight");
+    expect(thumb?.getAttribute("src")).toBe("data:image/png;base64,AAAA");
+    expect(thumb?.hidden).toBe(false);
+    expect(all(card(el, "sigmoid-1"), "nw-thumb")[1].hidden).toBe(true);
+    card(el, "sigmoid-1").click();
+    const panel = get(param(el, "weight"), "nw-panel");
+    expect(panel.getAttribute("src")).toBe("data:image/png;base64,AAAA");
+    expect(get(el, "nw-depth-chart").closest("figure")?.hidden).toBe(true);
+    model.set("panels", { "sigmoid-1/weight": "BBBB", "sigmoid-1/bias": "CCCC" });
+    expect(get(param(el, "weight"), "nw-panel")).toBe(panel);
+    expect(panel.getAttribute("src")).toBe("data:image/png;base64,BBBB");
+    expect(get(param(el, "bias"), "nw-panel").getAttribute("src")).toBe("data:image/png;base64,CCCC");
+    model.set("depth_chart", "DDDD");
+    expect(get(el, "nw-depth-chart").getAttribute("src")).toBe("data:image/png;base64,DDDD");
+    expect(get(el, "nw-depth-chart").closest("figure")?.hidden).toBe(false);
+  });
+
+  it("shows a progress bar with the busy text while busy", () => {
+    const { el, model } = mount();
+    const box = get(el, "nw-progress");
+    expect(box.hidden).toBe(true);
+    model.set("busy", "sampling sigmoid-1/weight");
+    model.set("progress", 0.5);
+    expect(box.hidden).toBe(false);
+    expect(box.textContent).toContain("sampling sigmoid-1/weight");
+    expect(/** @type {HTMLProgressElement} */ (box.querySelector("progress")).value).toBe(0.5);
+    model.set("busy", "");
+    expect(box.hidden).toBe(true);
+  });
+});
+
+describe("accessibility and lifecycle", () => {
+  it("labels every control", () => {
+    const { el } = mount();
+    card(el, "sigmoid-1").click();
+    choose(get(param(el, "weight"), "nw-init-select"), "__custom__");
+    const controls = el.querySelectorAll("button, input, select, [contenteditable]");
+    expect(controls.length).toBeGreaterThan(20);
+    for (const c of controls) expect(c.getAttribute("aria-label"), c.outerHTML).toBeTruthy();
+  });
+
+  it("moves focus to a neighbour when the focused card is removed", () => {
+    const { el, model } = mount();
+    const s2 = card(el, "sigmoid-2");
+    s2.focus();
+    press(s2, "Delete");
+    const state = sampleState();
+    state.layers.splice(2, 1);
+    model.set("state", state);
+    expect(document.activeElement).toBe(card(el, "relu-1"));
+  });
+
+  it("shows its own errors instead of throwing into Jupyter", () => {
+    const { el, model } = mount();
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    model.set("state", {
+      get layers() {
+        throw new Error("boom");
+      },
+    });
+    expect(get(el, "nw-notice").hidden).toBe(false);
+    expect(get(el, "nw-notice").textContent).toContain("boom");
+    expect(spy).toHaveBeenCalled();
+    spy.mockRestore();
+    model.set("state", sampleState());
+    expect(all(el, "nw-card")).toHaveLength(4);
+  });
+
+  it("cleans up listeners and DOM", () => {
+    const { el, model, cleanup } = mount();
+    expect(model.listenerCount()).toBe(6);
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+    expect(el.childElementCount).toBe(0);
+  });
+});

@@ -1,0 +1,433 @@
+// Pure helpers: turn the synced traitlets into display values and decide which
+// edit a user action means. No DOM access here (keeps them testable anywhere).
+
+/** @typedef {import("./types.js").State} State */
+/** @typedef {import("./types.js").Layer} Layer */
+/** @typedef {import("./types.js").Parameter} Parameter */
+/** @typedef {import("./types.js").Notice} Notice */
+/** @typedef {import("./types.js").InitializerInfo} InitializerInfo */
+/** @typedef {import("./types.js").InitParamSpec} InitParamSpec */
+/** @typedef {import("./types.js").StateError} StateError */
+
+/** Select value of the "Custom…" (write your own code) initializer option. */
+export const CUSTOM = "__custom__";
+
+/** Code shown in the editor when a parameter has no custom code yet. */
+export const TEMPLATE = [
+  "class MyInit(init.Initializer):",
+  "    def sample(self, shape):",
+  "        return tf.random.normal(shape, stddev=0.05)",
+  "",
+].join("\n");
+
+/**
+ * @param {unknown} value
+ * @returns {value is Record<string, unknown>}
+ */
+function isObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** @param {unknown} v @returns {string} */
+function str(v) {
+  return v === null || v === undefined ? "" : String(v);
+}
+
+/** @param {unknown} v @returns {string | null} */
+function strOrNull(v) {
+  return v === null || v === undefined ? null : String(v);
+}
+
+/** @param {unknown} v @returns {number[] | null} */
+function shapeOrNull(v) {
+  return Array.isArray(v) ? v.map(Number) : null;
+}
+
+/** @param {unknown} v @returns {Record<string, unknown>} */
+function record(v) {
+  return isObject(v) ? v : {};
+}
+
+/** @param {unknown} v @returns {unknown[]} */
+function list(v) {
+  return Array.isArray(v) ? v : [];
+}
+
+/**
+ * Fill in defaults for anything missing, so rendering never trips over a
+ * partial state (e.g. before Python published the first one). This is not
+ * validation: values are passed through as they are.
+ * @param {unknown} raw
+ * @returns {State}
+ */
+export function normalizeState(raw) {
+  const s = record(raw);
+  return {
+    layers: list(s.layers).map(normalizeLayer),
+    n_parameters: Number(s.n_parameters ?? 0),
+    input_shape: str(s.input_shape),
+    output_shape: str(s.output_shape),
+    kinds: list(s.kinds).map((k) => {
+      const o = record(k);
+      return { kind: str(o.kind), options: record(o.options) };
+    }),
+    initializers: list(s.initializers).map((i) => {
+      const o = record(i);
+      return {
+        name: str(o.name),
+        formula: strOrNull(o.formula),
+        custom: Boolean(o.custom),
+        code: strOrNull(o.code),
+        params: list(o.params).map((p) => {
+          const q = record(p);
+          return { name: str(q.name), default: q.default ?? null };
+        }),
+      };
+    }),
+    errors: list(s.errors).map((e) => {
+      const o = record(e);
+      return {
+        layer: strOrNull(o.layer),
+        parameter: strOrNull(o.parameter),
+        message: str(o.message),
+      };
+    }),
+    can_undo: Boolean(s.can_undo),
+    can_redo: Boolean(s.can_redo),
+  };
+}
+
+/** @param {unknown} raw @returns {Layer} */
+function normalizeLayer(raw) {
+  const l = record(raw);
+  const units = l.n_units;
+  return {
+    name: str(l.name),
+    kind: str(l.kind),
+    shape: shapeOrNull(l.shape),
+    n_units: typeof units === "number" || typeof units === "string" ? units : null,
+    output_shape: str(l.output_shape),
+    n_parameters: Number(l.n_parameters ?? 0),
+    options: record(l.options),
+    parameters: list(l.parameters).map(normalizeParameter),
+  };
+}
+
+/** @param {unknown} raw @returns {Parameter} */
+function normalizeParameter(raw) {
+  const p = record(raw);
+  const init = isObject(p.initializer)
+    ? { name: str(p.initializer.name), params: record(p.initializer.params) }
+    : null;
+  const std = p.expected_std;
+  return {
+    name: str(p.name),
+    shape: shapeOrNull(p.shape),
+    initializer: init,
+    label: str(p.label),
+    formula: strOrNull(p.formula),
+    expected_std: typeof std === "number" ? std : null,
+    variable: strOrNull(p.variable),
+    link: strOrNull(p.link),
+    link_error: strOrNull(p.link_error),
+    shared_with: list(p.shared_with).map(str),
+    code: strOrNull(p.code),
+    trusted: p.trusted !== false,
+    error: strOrNull(p.error),
+  };
+}
+
+/**
+ * @param {unknown} raw
+ * @returns {Notice | null}
+ */
+export function normalizeNotice(raw) {
+  if (!isObject(raw) || Object.keys(raw).length === 0) return null;
+  return {
+    seq: typeof raw.seq === "number" ? raw.seq : null,
+    ok: raw.ok !== false,
+    op: strOrNull(raw.op),
+    layer: strOrNull(raw.layer),
+    parameter: strOrNull(raw.parameter),
+    message: str(raw.message),
+  };
+}
+
+/**
+ * `expected_std` with 4 significant digits: 0.31622 -> "std ≈ 0.3162".
+ * @param {number | null} std
+ * @returns {string}
+ */
+export function formatStd(std) {
+  if (typeof std !== "number" || !Number.isFinite(std)) return "";
+  return `std ≈ ${std.toPrecision(4)}`;
+}
+
+/**
+ * @param {number} n
+ * @returns {string}
+ */
+export function formatCount(n) {
+  return Number.isFinite(n) ? n.toLocaleString("en-US") : String(n);
+}
+
+/**
+ * An input shape as editable text: [28, 28] -> "28, 28".
+ * @param {number[] | null} shape
+ * @returns {string}
+ */
+export function formatShape(shape) {
+  return shape ? shape.join(", ") : "";
+}
+
+/**
+ * A parameter value as the text of an input field.
+ * @param {unknown} value
+ * @returns {string}
+ */
+export function formatValue(value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The value to send for an initializer parameter typed as `text`: a number
+ * where the text parses as one, null for an empty optional field (`seed`, or
+ * any parameter whose default is null), otherwise the raw text, so Python can
+ * say what is wrong with it.
+ * @param {string} text
+ * @param {InitParamSpec} spec
+ * @returns {unknown}
+ */
+export function parseParamValue(text, spec) {
+  const t = text.trim();
+  if (t === "") return spec.name === "seed" || spec.default === null ? null : text;
+  if (NUMBER_RE.test(t)) return Number(t);
+  if (typeof spec.default === "boolean" && (t === "true" || t === "false")) return t === "true";
+  return text;
+}
+
+/**
+ * "layer.parameter: message" for an entry of `state.errors`.
+ * @param {StateError} e
+ * @returns {string}
+ */
+export function errorText(e) {
+  const where = [e.layer, e.parameter].filter((x) => x !== null && x !== "").join(".");
+  return where ? `${where}: ${e.message}` : e.message;
+}
+
+/**
+ * @param {Layer} layer
+ * @returns {boolean}
+ */
+export function isInput(layer) {
+  return layer.kind === "Input";
+}
+
+/**
+ * Layers a parameter of `name` can be linked to: any layer except itself and the input.
+ * @param {State} state
+ * @param {string} name
+ * @returns {string[]}
+ */
+export function linkTargets(state, name) {
+  return state.layers.filter((l) => l.name !== name && !isInput(l)).map((l) => l.name);
+}
+
+/**
+ * @param {State} state
+ * @param {string} name
+ * @returns {number}
+ */
+export function layerIndex(state, name) {
+  return state.layers.findIndex((l) => l.name === name);
+}
+
+/**
+ * Where `add_layer` should insert: after the selected layer, or at the end
+ * (undefined: the `index` argument is left out).
+ * @param {State} state
+ * @param {string | null} selected
+ * @returns {number | undefined}
+ */
+export function addIndex(state, selected) {
+  if (selected === null) return undefined;
+  const i = layerIndex(state, selected);
+  return i < 0 ? undefined : i + 1;
+}
+
+/**
+ * The first position a layer may take (after the input layer, if any).
+ * @param {State} state
+ * @returns {number}
+ */
+export function firstMovableIndex(state) {
+  return state.layers.length > 0 && isInput(state.layers[0]) ? 1 : 0;
+}
+
+/**
+ * The `index` for moving `name` one step (-1 up, +1 down), or null where it
+ * cannot go further.
+ * @param {State} state
+ * @param {string} name
+ * @param {number} delta
+ * @returns {number | null}
+ */
+export function moveIndex(state, name, delta) {
+  const i = layerIndex(state, name);
+  if (i < 0) return null;
+  const j = i + delta;
+  if (j < firstMovableIndex(state) || j >= state.layers.length) return null;
+  return j;
+}
+
+/**
+ * The `index` for dropping `dragged` onto the card of `target`: it takes the
+ * target's position (never before the input). Null when nothing moves.
+ * @param {State} state
+ * @param {string} dragged
+ * @param {string} target
+ * @returns {number | null}
+ */
+export function dropIndex(state, dragged, target) {
+  const from = layerIndex(state, dragged);
+  const to = layerIndex(state, target);
+  if (from < 0 || to < 0) return null;
+  const index = Math.max(to, firstMovableIndex(state));
+  return index === from ? null : index;
+}
+
+/**
+ * @typedef {{key: string, ctrlKey?: boolean, metaKey?: boolean, shiftKey?: boolean, altKey?: boolean}} KeyLike
+ */
+
+/**
+ * The history action for a key press on the widget: Ctrl/Cmd+Z undoes,
+ * Ctrl/Cmd+Shift+Z and Ctrl/Cmd+Y redo.
+ * @param {KeyLike} e
+ * @returns {"undo" | "redo" | null}
+ */
+export function historyKeyAction(e) {
+  if (!(e.ctrlKey || e.metaKey) || e.altKey) return null;
+  const key = e.key.toLowerCase();
+  if (key === "z") return e.shiftKey ? "redo" : "undo";
+  if (key === "y" && !e.shiftKey) return "redo";
+  return null;
+}
+
+/**
+ * The action for a key pressed while a layer card itself has focus.
+ * @param {KeyLike} e
+ * @returns {"select" | "deselect" | "remove" | "move-up" | "move-down" | "focus-prev" | "focus-next" | null}
+ */
+export function cardKeyAction(e) {
+  if (e.ctrlKey || e.metaKey) return null;
+  if (e.altKey) {
+    if (e.key === "ArrowUp" || e.key === "ArrowLeft") return "move-up";
+    if (e.key === "ArrowDown" || e.key === "ArrowRight") return "move-down";
+    return null;
+  }
+  if (e.shiftKey) return null;
+  switch (e.key) {
+    case "Enter":
+    case " ":
+      return "select";
+    case "Escape":
+      return "deselect";
+    case "Delete":
+      return "remove";
+    case "ArrowUp":
+      return "focus-prev";
+    case "ArrowDown":
+      return "focus-next";
+    default:
+      return null;
+  }
+}
+
+/**
+ * Whether a key event comes from somewhere the user types (where Ctrl+Z
+ * belongs to the field, not to the builder).
+ * @param {EventTarget | null} target
+ * @returns {boolean}
+ */
+export function isTypingTarget(target) {
+  const el = /** @type {{closest?: (s: string) => Element | null}} */ (target ?? {});
+  if (typeof el.closest !== "function") return false;
+  return el.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"], .cm-editor') !== null;
+}
+
+/**
+ * The image source for a base64 PNG from Python ("" when there is none).
+ * @param {unknown} b64
+ * @returns {string}
+ */
+export function pngSrc(b64) {
+  if (typeof b64 !== "string" || b64 === "") return "";
+  return b64.startsWith("data:") ? b64 : `data:image/png;base64,${b64}`;
+}
+
+/**
+ * Which initializer the chooser of `p` shows when the user picked nothing yet.
+ * @param {Parameter} p
+ * @returns {string}
+ */
+export function currentChoice(p) {
+  if (p.code !== null) return CUSTOM;
+  return p.initializer ? p.initializer.name : "";
+}
+
+/**
+ * The parameter fields of initializer `choice` for `p`, prefilled from the
+ * parameter's current values (when `choice` is what it uses) or the defaults.
+ * @param {State} state
+ * @param {Parameter} p
+ * @param {string} choice
+ * @returns {{spec: InitParamSpec, value: string}[]}
+ */
+export function initFields(state, p, choice) {
+  const info = state.initializers.find((i) => i.name === choice);
+  const current = p.initializer && p.initializer.name === choice ? p.initializer.params : null;
+  /** @type {InitParamSpec[]} */
+  const specs = info
+    ? info.params
+    : current
+      ? Object.keys(current).map((name) => ({ name, default: null }))
+      : [];
+  return specs.map((spec) => ({
+    spec,
+    value: formatValue(current && spec.name in current ? current[spec.name] : spec.default),
+  }));
+}
+
+/**
+ * A card's summary of the options of a kind: {"alpha": 0.01} -> "alpha 0.01".
+ * @param {Record<string, unknown>} options
+ * @returns {string}
+ */
+export function optionsText(options) {
+  return Object.entries(options)
+    .map(([k, v]) => `${k} ${formatValue(v)}`)
+    .join(", ");
+}
+
+/**
+ * The refusal to show on the card of `layer`, if the last notice is one.
+ * @param {Notice | null} notice
+ * @param {State} state
+ * @returns {{layer: string | null, parameter: string | null, message: string} | null}
+ */
+export function refusal(notice, state) {
+  if (!notice || notice.ok) return null;
+  const onCard = notice.layer !== null && layerIndex(state, notice.layer) >= 0;
+  return {
+    layer: onCard ? notice.layer : null,
+    parameter: onCard ? notice.parameter : null,
+    message: notice.message,
+  };
+}

@@ -1,0 +1,261 @@
+"""State-level tests of NetworkBuilder: every Python method and every front-end message."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from neuwidgets import NetworkBuilder, NeuwidgetsError, init
+from neuwidgets.layers import Input, Relu, Sigmoid, join
+
+
+def names(network):
+    return [v.name for v in network.variables.values()]
+
+
+@pytest.fixture
+def builder():
+    return NetworkBuilder(plots=False)
+
+
+def send(builder, op, seq=1, **args):
+    builder._on_message(builder, {"type": "edit", "seq": seq, "op": op, "args": args}, [])
+    return builder.notice
+
+
+def test_starts_with_the_seed_network(builder):
+    assert repr(builder.network) == "(?, 10) -> [... 3 layers ...] -> (?, 15)"
+    assert builder.network.n_parameters == 10 * 30 + 30 + 30 * 15 + 15
+    assert [layer["name"] for layer in builder.state["layers"]] == ["input-1", "sigmoid-1", "sigmoid-2"]
+    card = builder.state["layers"][1]
+    assert card["output_shape"] == "(?, 30)" and card["n_parameters"] == 330
+    weight = card["parameters"][0]
+    assert weight["label"] == "Normal(mean=0, std=0.01)"
+    assert weight["formula"] == "N(mean, std²)" and weight["expected_std"] == pytest.approx(0.01)
+    assert builder.errors == [] and builder.state["can_undo"] is False
+
+
+def test_add_remove_move_and_units(builder):
+    assert builder.add_layer("Relu", 20) == "relu-1"
+    assert builder.add_layer("Tanh", 5, index=1) == "tanh-1"
+    assert [layer.name for layer in builder.network.layers] == ["input-1", "tanh-1", "sigmoid-1", "sigmoid-2", "relu-1"]
+    assert builder.network.layer("sigmoid-1").parameter_shapes()["weight"] == (5, 30)
+    builder.move_layer("relu-1", 1)
+    assert [layer.name for layer in builder.network.layers][1] == "relu-1"
+    assert builder.network.layer("relu-1").parameter_shapes()["weight"] == (10, 20)
+    builder.set_units("relu-1", 7)
+    assert builder.network.layer("tanh-1").parameter_shapes()["weight"] == (7, 5)
+    builder.remove_layer("tanh-1")
+    assert repr(builder.network) == "(?, 10) -> [... 4 layers ...] -> (?, 15)"
+    builder.set_input_shape("4")
+    assert builder.network.input_shape == (None, 4)
+    assert builder.network.layer("relu-1").parameter_shapes()["weight"] == (4, 7)
+    # default units: the width before the new layer
+    builder.add_layer("Sigmoid")
+    assert builder.network.output_shape == (None, 15)
+
+
+def test_only_changed_parameters_are_resampled(builder):
+    before = {v.name: v for v in builder.network.variables.values()}
+    builder.set_initializer("sigmoid-2", "weight", init.Normal(std=0.1))
+    after = {v.name: v for v in builder.network.variables.values()}
+    assert after["layer/sigmoid-1/weight:0"] is before["layer/sigmoid-1/weight:0"]
+    assert after["layer/sigmoid-2/bias:0"] is before["layer/sigmoid-2/bias:0"]
+    assert after["layer/sigmoid-2/weight:0"] is not before["layer/sigmoid-2/weight:0"]
+    assert np.std(after["layer/sigmoid-2/weight:0"].numpy()) == pytest.approx(0.1, rel=0.25)
+    # changing units rebuilds the layers whose shapes changed, and only those
+    builder.set_units("sigmoid-2", 8)
+    again = {v.name: v for v in builder.network.variables.values()}
+    assert again["layer/sigmoid-1/weight:0"] is before["layer/sigmoid-1/weight:0"]
+    assert tuple(again["layer/sigmoid-2/weight:0"].shape) == (30, 8)
+
+
+def test_link_shares_one_variable_and_unlink_separates(builder):
+    builder.add_layer("Relu", 15, name="a")
+    builder.add_layer("Relu", 15, name="b")
+    builder.link("b", "weight", "a")
+    network = builder.network
+    assert network.layer("b").variable("weight") is network.layer("a").variable("weight")
+    assert "layer/b/weight:0" not in names(network) and names(network).count("layer/a/weight:0") == 1
+    assert network.n_parameters == 795 + (15 * 15 + 15) + 15
+    card_b = builder.state["layers"][4]["parameters"][0]
+    assert card_b["link"] == "a" and card_b["shared_with"] == ["a"] and card_b["link_error"] is None
+    builder.unlink("b", "weight")
+    assert builder.network.layer("b").variable("weight") is not builder.network.layer("a").variable("weight")
+    assert "layer/b/weight:0" in names(builder.network)
+
+
+def test_link_of_different_shapes_is_refused(builder):
+    builder.add_layer("Relu", 15, name="a")
+    with pytest.raises(NeuwidgetsError, match=r"a: weight: link to 'sigmoid-2' is broken: weight shape here is \(15, 15\), in 'sigmoid-2' it is \(30, 15\)"):
+        builder.link("a", "weight", "sigmoid-2")
+    assert builder.spec.entry("a")["parameters"]["weight"] == {"initializer": {"name": "HeNormal", "params": {"gain": 2, "seed": None}}}
+
+
+def test_edits_that_break_a_link_show_it_broken_never_drop_it(builder):
+    builder.add_layer("Relu", 15, name="a")
+    builder.add_layer("Relu", 15, name="b")
+    builder.link("b", "weight", "a")
+    builder.set_units("a", 9)
+    assert builder.errors == [{"layer": "b", "parameter": "weight",
+                               "message": "link to 'a' is broken: weight shape here is (9, 15), in 'a' it is (15, 9)"}]
+    card_b = builder.state["layers"][4]["parameters"][0]
+    assert card_b["link"] == "a" and "broken" in card_b["link_error"]
+    assert builder.spec.entry("b")["parameters"]["weight"] == {"link": "a"}
+    builder.set_units("a", 15)
+    assert builder.errors == []
+    assert builder.network.layer("b").variable("weight") is builder.network.layer("a").variable("weight")
+    builder.remove_layer("a")
+    assert builder.errors[0]["message"] == "link to a missing layer 'a'"
+
+
+def test_custom_code_error_names_the_line_and_keeps_the_network(builder):
+    before = builder.network
+    code = "class Bad(init.Initializer):\n    def sample(self, shape):\n        return 1 / 0\n"
+    with pytest.raises(NeuwidgetsError, match=r"sigmoid-1.*ZeroDivisionError.*line 3"):
+        builder.set_initializer("sigmoid-1", "weight", code)
+    assert builder.network is before
+    with pytest.raises(NeuwidgetsError, match="line 2"):
+        builder.set_initializer("sigmoid-1", "weight", "class Bad(init.Initializer):\n    def sample(self, shape)\n")
+    with pytest.raises(NeuwidgetsError, match=r"expected shape \(10, 30\), got shape \(3,\)"):
+        builder.set_initializer("sigmoid-1", "weight",
+                                "class Bad(init.Initializer):\n    def sample(self, shape):\n        return np.ones(3)\n")
+    builder.set_initializer("sigmoid-1", "weight",
+                            "class Good(init.Initializer):\n    def sample(self, shape):\n        return np.full(shape, 0.5)\n")
+    weight = builder.network.layer("sigmoid-1").variable("weight")
+    assert weight.dtype == tf.float32 and float(weight.numpy().mean()) == 0.5
+    assert builder.state["layers"][1]["parameters"][0]["code"].startswith("class Good")
+    assert any(entry["name"] == "Good" and entry["custom"] for entry in builder.state["initializers"])
+
+
+def test_cell_defined_initializers_appear_in_the_chooser(builder):
+    class Halves(init.Initializer):
+        def sample(self, shape):
+            return np.full(shape, 0.5)
+
+    builder._publish()
+    assert "Halves" in [entry["name"] for entry in builder.state["initializers"]]
+    builder.set_initializer("sigmoid-2", "weight", Halves())
+    assert float(builder.network.layer("sigmoid-2").variable("weight").numpy().max()) == 0.5
+    assert "class Halves" in builder.to_code()
+
+
+def test_bad_edits_are_refused_and_nothing_changes(builder):
+    spec, network = builder.spec, builder.network
+    bad = [
+        (lambda: builder.set_units("sigmoid-1", "abc"), "n_units must be a whole number from 1 to 1,000,000,000, got 'abc'"),
+        (lambda: builder.set_units("sigmoid-1", 1e12), "got 1000000000000.0"),
+        (lambda: builder.set_units("sigmoid-1", 0), "got 0"),
+        (lambda: builder.set_units("nope", 3), "no layer named 'nope'"),
+        (lambda: builder.add_layer("Conv", 3), "kind must be one of"),
+        (lambda: builder.add_layer("Relu", 3, index=0), "index must be a whole number from 1"),
+        (lambda: builder.remove_layer("input-1"), "cannot be removed"),
+        (lambda: builder.set_initializer("sigmoid-1", "gamma", init.Normal()), "has no parameter 'gamma'"),
+        (lambda: builder.set_initializer("sigmoid-1", "weight", [1, 2]), "expected an Initializer"),
+        (lambda: builder.add_layer("Relu", 100_000, name="huge") and builder.add_layer("Relu", 100_000),
+         "more than the budget of 500,000,000"),
+        (lambda: builder.undo() or builder.undo() or builder.undo(), "nothing to undo"),
+    ]
+    for edit, message in bad:
+        with pytest.raises(NeuwidgetsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            edit()
+    # The budget edit added one huge layer before being refused; it was undone above.
+    assert builder.spec == spec
+    assert repr(builder.network) == repr(network)
+
+
+def test_budget_is_checked_before_allocation():
+    builder = NetworkBuilder(plots=False, max_parameters=1000)
+    with pytest.raises(NeuwidgetsError, match="has 1,035 parameters, more than the budget of 1,000"):
+        builder.add_layer("Relu", 15)
+    assert builder.network.n_parameters == 795
+
+
+def test_undo_redo(builder):
+    builder.add_layer("Relu", 4)
+    builder.set_units("relu-1", 6)
+    assert builder.state["can_undo"] and not builder.state["can_redo"]
+    builder.undo()
+    assert builder.network.output_shape == (None, 4)
+    builder.undo()
+    assert builder.network.output_shape == (None, 15)
+    assert builder.state["can_redo"] and not builder.state["can_undo"]
+    builder.redo()
+    builder.redo()
+    assert builder.network.output_shape == (None, 6)
+    with pytest.raises(NeuwidgetsError, match="nothing to redo"):
+        builder.redo()
+
+
+def test_existing_network_with_shared_variable_shows_its_link():
+    shared = tf.Variable(tf.ones((10, 10)), name="shared-weight")
+    network = Input(10) >> Relu(10, weight=shared) >> Relu(10, weight=shared)
+    builder = NetworkBuilder(network, plots=False)
+    assert builder.spec.entry("relu-2")["parameters"]["weight"] == {"link": "relu-1"}
+    assert builder.network.n_parameters == network.n_parameters == 120
+    rebuilt = builder.network
+    assert rebuilt.layer("relu-2").variable("weight") is rebuilt.layer("relu-1").variable("weight")
+    np.testing.assert_array_equal(rebuilt.layer("relu-1").variable("weight").numpy(), np.ones((10, 10)))
+
+
+def test_safe_names_are_kept_as_text():
+    network = join(Input(3), Sigmoid(2, name="<img src=x onerror=alert(1)>"))
+    builder = NetworkBuilder(network, plots=False)
+    assert builder.state["layers"][1]["name"] == "<img src=x onerror=alert(1)>"
+
+
+# -- front-end messages --------------------------------------------------------------------
+
+def test_every_message_type(builder):
+    assert send(builder, "add_layer", kind="Relu", n_units="12")["ok"]
+    assert builder.network.output_shape == (None, 12)
+    assert send(builder, "add_layer", kind="Relu", n_units=12, index=1)["ok"]
+    assert send(builder, "set_units", name="relu-2", n_units="3")["ok"]
+    assert send(builder, "move_layer", name="relu-2", index=3)["ok"]
+    assert [layer.name for layer in builder.network.layers][3] == "relu-2"
+    assert send(builder, "remove_layer", name="relu-2")["ok"]
+    assert send(builder, "set_input_shape", shape="5")["ok"]
+    assert builder.network.input_shape == (None, 5)
+    notice = send(builder, "set_initializer", name="sigmoid-1", parameter="weight",
+                  initializer={"name": "HeUniform", "params": {"gain": 2}})
+    assert notice["ok"] and repr(builder.network.layer("sigmoid-1").parameters["weight"]) == "HeUniform(gain=2)"
+    notice = send(builder, "set_initializer", name="sigmoid-1", parameter="bias",
+                  code="class Ones(init.Initializer):\n    def sample(self, shape):\n        return tf.ones(shape)\n")
+    assert notice["ok"] and float(builder.network.layer("sigmoid-1").variable("bias").numpy().sum()) == 30
+    assert send(builder, "add_layer", kind="Relu", n_units=12)["ok"]
+    assert send(builder, "add_layer", kind="Relu", n_units=12)["ok"]
+    assert send(builder, "link", name="relu-3", parameter="weight", to_name="relu-2")["ok"]
+    assert builder.network.layer("relu-3").variable("weight") is builder.network.layer("relu-2").variable("weight")
+    assert send(builder, "unlink", name="relu-3", parameter="weight")["ok"]
+    assert send(builder, "undo")["ok"] and send(builder, "redo")["ok"]
+    assert send(builder, "trust")["ok"]
+
+
+@pytest.mark.parametrize("op, args, message", [
+    ("set_units", {"name": "sigmoid-1", "n_units": "abc"}, "got 'abc'"),
+    ("set_units", {"name": "sigmoid-1", "n_units": "1e12"}, "got '1e12'"),
+    ("set_units", {"name": "sigmoid-1", "n_units": [3]}, "got [3]"),
+    ("set_units", {"name": 5, "n_units": 3}, "no layer named 5"),
+    ("set_units", {"name": "sigmoid-1"}, "missing a required argument: 'n_units'"),
+    ("set_units", {"name": "sigmoid-1", "n_units": 3, "evil": 1}, "unexpected keyword argument 'evil'"),
+    ("move_layer", {"name": "sigmoid-1", "index": "2"}, "index must be a whole number"),
+    ("set_initializer", {"name": "sigmoid-1", "parameter": "weight", "initializer": {"name": "Normal", "params": {"std": "x"}}},
+     "Normal: std must be a number, got 'x'"),
+    ("set_initializer", {"name": "sigmoid-1", "parameter": "weight", "initializer": {"name": "Nope", "params": {}}},
+     "unknown initializer 'Nope'"),
+    ("set_initializer", {"name": "sigmoid-1", "parameter": "weight", "initializer": "Normal"}, "expected an initializer config"),
+    ("link", {"name": "sigmoid-1", "parameter": "weight", "to_name": "sigmoid-1"}, "cannot be linked to itself"),
+    ("unlink", {"name": "sigmoid-1", "parameter": "weight"}, "is not linked"),
+    ("drop_tables", {}, "unknown edit 'drop_tables'"),
+])
+def test_malformed_messages_are_refused_with_a_notice(builder, op, args, message):
+    spec = builder.spec
+    notice = send(builder, op, seq=9, **args)
+    assert notice["seq"] == 9 and notice["ok"] is False and message in notice["message"]
+    assert builder.spec is spec
+
+
+def test_messages_of_the_wrong_shape_are_ignored(builder):
+    spec = builder.spec
+    builder._on_message(builder, ["not", "a", "dict"], [])
+    builder._on_message(builder, {"type": "edit", "seq": 3, "op": "set_units", "args": "nope"}, [])
+    assert builder.notice["ok"] is False and "arguments must be an object" in builder.notice["message"]
+    assert builder.spec is spec
