@@ -104,7 +104,7 @@ def test_edits_that_break_a_link_show_it_broken_never_drop_it(builder):
     assert builder.errors == []
     assert builder.network.layer("b").variable("weight") is builder.network.layer("a").variable("weight")
     builder.remove_layer("a")
-    assert builder.errors[0]["message"] == "link to a missing layer 'a'"
+    assert builder.errors[0]["message"].startswith("link to a missing layer 'a'")
 
 
 def test_custom_code_error_names_the_line_and_keeps_the_network(builder):

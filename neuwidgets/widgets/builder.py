@@ -458,31 +458,40 @@ class NetworkBuilder(anywidget.AnyWidget):
         return entries
 
     def _draw(self):
-        """Redraw the panels whose variable (or sharing) changed, then the depth chart."""
+        """Redraw the panels whose variable (or sharing) changed, then the depth chart.
+        A failed plot never loses the edit: the notice says why it is missing."""
+        try:
+            self._draw_panels()
+            self._draw_depth_chart()
+        except Exception as exc:
+            self.notice = {"seq": self._seq, "ok": False, "op": "draw", "layer": None, "parameter": None,
+                           "message": f"could not draw the plots: {type(exc).__name__}: {exc}"}
+        finally:
+            self.busy, self.progress = "", 1.0
+
+    def _draw_panels(self):
         from .. import plotting, stats
         network = self._build.network
         users = {}
         for layer in network.layers:
             for parameter, variable in layer.variables.items():
                 users.setdefault(variable.ref(), []).append((layer.name, parameter))
-        todo = [(ref, names) for ref, names in users.items() if (ref, tuple(names)) not in self._panel_cache]
         cache = {key: png for key, png in self._panel_cache.items() if key[0] in users}
-        try:
-            for done, (ref, names) in enumerate(todo):
-                self.busy, self.progress = f"drawing weight panel {done + 1} of {len(todo)}", done / (len(todo) + 1)
-                layer_name, parameter = names[0]
-                record = stats.parameter_stats(network, network.layer(layer_name), parameter)
-                cache[(ref, tuple(names))] = _png64(plotting.panel_png(record))
-            self._panel_cache = cache
-            self.panels = {f"{layer}/{parameter}": cache[(ref, tuple(names))]
-                           for ref, names in users.items() for layer, parameter in names}
-            self.busy, self.progress = "computing the signal through depth", len(todo) / (len(todo) + 1)
-            self.depth_chart = _png64(plotting.depth_chart_png(stats.activation_stats(network, n_samples=500)))
-        except Exception as exc:  # a plot must never lose the edit: show why it is missing
-            self.notice = {"seq": self._seq, "ok": False, "op": "draw", "layer": None, "parameter": None,
-                           "message": f"could not draw the plots: {type(exc).__name__}: {exc}"}
-        finally:
-            self.busy, self.progress = "", 1.0
+        todo = [(ref, names) for ref, names in users.items() if (ref, tuple(names)) not in cache]
+        for done, (ref, names) in enumerate(todo):
+            self.busy, self.progress = f"drawing weight panel {done + 1} of {len(todo)}", done / (len(todo) + 1)
+            layer_name, parameter = names[0]
+            record = stats.parameter_stats(network, network.layer(layer_name), parameter)
+            cache[(ref, tuple(names))] = _png64(plotting.panel_png(record))
+        self._panel_cache = cache
+        self.panels = {f"{layer}/{parameter}": cache[(ref, tuple(names))]
+                       for ref, names in users.items() for layer, parameter in names}
+
+    def _draw_depth_chart(self):
+        from .. import plotting, stats
+        self.busy, self.progress = "computing the signal through depth", 0.9
+        records = stats.activation_stats(self._build.network, n_samples=256)
+        self.depth_chart = _png64(plotting.depth_chart_png(records))
 
     # -- the front end -------------------------------------------------------------------
     def _on_message(self, _widget, content, _buffers):
