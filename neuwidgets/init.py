@@ -75,7 +75,8 @@ def _check_number(owner, name, value, positive=False):
         raise InvalidValueError(f"{owner}: {name} must be finite, got {value!r}")
     if positive and value <= 0:
         raise InvalidValueError(f"{owner}: {name} must be greater than 0, got {value!r}")
-    return value
+    # A plain Python number: configs stay JSON-ready and reprs read Normal(std=0.1), not np.float32(...).
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 def _check_seed(owner, seed):

@@ -110,8 +110,13 @@ class Network:
         return int(sum(np.prod(variable.shape) for variable in self.variables.values()))
 
     def output(self, x, training=False):
-        """Tensor of shape ``(batch, *output_shape[1:])`` for a tensor ``x``."""
+        """Tensor of shape ``(batch, *output_shape[1:])`` for a tensor ``x`` of shape
+        ``(batch, *input_shape[1:])``; :class:`ShapeError` naming the first layer otherwise."""
         x = tf.convert_to_tensor(x, tf.float32)
+        expected = self.input_shape
+        if expected is not None and tuple(x.shape[1:]) != tuple(expected[1:]):
+            raise ShapeError(f"{self.layers[0]} expects input of shape {format_shape(expected)}, "
+                             f"got {format_shape(tuple(x.shape))}")
         for layer in self.layers:
             x = layer.output(x, training=training)
         return x

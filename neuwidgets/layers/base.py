@@ -1,5 +1,6 @@
 """Layer base class, automatic names, parameter values, and the Input layer."""
 import collections
+import inspect
 import numbers
 import re
 
@@ -124,7 +125,7 @@ class Layer:
             if isinstance(value, init.Initializer):
                 value = _call_initializer(where, lambda: value.sample(shape))
             elif callable(value):
-                value = _call_initializer(where, lambda: value(shape, dtype="float32"))
+                value = _call_initializer(where, lambda: _call_function(value, shape))
             variable = tf.Variable(init.as_float32(value, shape, where), name=f"layer/{self.name}/{parameter}")
         self._variables[parameter] = variable
         return variable
@@ -154,6 +155,18 @@ class Layer:
                 text = repr(value)
             parts.append(f"{parameter}={text}")
         return parts
+
+
+def _call_function(function, shape):
+    """Call a Keras-style initializer ``function(shape, dtype)``, or ``function(shape)``
+    when it takes no dtype."""
+    try:
+        inspect.signature(function).bind(shape, dtype="float32")
+    except TypeError:
+        return function(shape)
+    except ValueError:  # no signature to inspect (a builtin): try the Keras form
+        pass
+    return function(shape, dtype="float32")
 
 
 def _call_initializer(where, sample):

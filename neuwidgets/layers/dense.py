@@ -46,6 +46,7 @@ class Linear(Layer):
                 raise InvalidTypeError(f"{self}: unexpected argument {key!r}")
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise InvalidTypeError(f"{self}: {key} must be a number, got {value!r}")
+            options[key] = int(value) if isinstance(value, numbers.Integral) else float(value)
         self.__dict__.update({**self.options, **options})
         self._set_parameter("weight", self.default_weight if weight is _DEFAULT else weight)
         if bias is not None:

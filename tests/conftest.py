@@ -1,0 +1,25 @@
+"""Shared test setup: quiet TensorFlow, fresh automatic layer names in every test."""
+import os
+
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # silence TensorFlow; must be set before it is imported
+
+import pytest  # noqa: E402
+
+try:
+    from hypothesis import HealthCheck, settings
+
+    # TensorFlow's first calls are slow; keep property tests short on a 2-core machine.
+    settings.register_profile("neuwidgets", max_examples=25, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("neuwidgets")
+except ImportError:  # hypothesis is a test extra; tests that need it import it themselves
+    pass
+
+
+@pytest.fixture(autouse=True)
+def reset_layer_names():
+    """Automatic names (``relu-1``) start at 1 in each test."""
+    from neuwidgets.layers import base
+    base._name_counters.clear()
+    yield
+    base._name_counters.clear()
