@@ -12,13 +12,15 @@ from .errors import InitializerError, InvalidTypeError, InvalidValueError, Neuwi
 from .layers import (Dropout, Elu, HardSigmoid, Input, Layer, LeakyRelu, Linear, Relu, Sigmoid,
                      Softmax, Softplus, Tanh)
 from .network import Network, join
+from .plotting import plot_activation_stats, plot_weight_distributions
 from .spec import NetworkSpec
 from .widgets import NetworkBuilder
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "init", "layers", "join", "Network", "NetworkSpec", "NetworkBuilder", "Layer", "Input", "Linear", "Sigmoid", "Tanh", "Relu",
+    "init", "layers", "join", "Network", "NetworkSpec", "NetworkBuilder",
+    "plot_weight_distributions", "plot_activation_stats", "Layer", "Input", "Linear", "Sigmoid", "Tanh", "Relu",
     "LeakyRelu", "Elu", "Softplus", "Softmax", "HardSigmoid", "Dropout",
     "NeuwidgetsError", "InvalidValueError", "InvalidTypeError", "ShapeError", "InitializerError",
 ]

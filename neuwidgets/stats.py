@@ -1,0 +1,323 @@
+"""Statistics of a network at initialization: parameter histograms and moments, and
+what happens to a signal going forward (activations) and backward (gradients).
+
+NumPy and TensorFlow only; :mod:`neuwidgets.plotting` draws these records. Sampling
+never reads or changes NumPy's, Python's or TensorFlow's global random state.
+
+Two kinds of records, each a small dataclass that also reads like a dict
+(``record["std"]``) and converts with ``record.asdict()``:
+
+- :class:`ParameterStats`, one per distinct ``tf.Variable`` (:func:`weight_stats`,
+  :func:`parameter_stats`);
+- :class:`ActivationStats`, one per layer after the input (:func:`activation_stats`).
+"""
+import dataclasses
+import numbers
+from typing import Any, Optional, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+from . import init
+from .errors import InvalidTypeError, InvalidValueError, NeuwidgetsError, ShapeError
+from .layers.base import Input, Layer, format_shape
+from .layers.dense import Linear
+
+__all__ = ["ParameterStats", "ActivationStats", "parameter_stats", "weight_stats",
+           "activation_stats", "SATURATION_THRESHOLD"]
+
+#: A tanh unit is saturated when |a| > 0.99; a logistic one when a < 0.01 or a > 0.99.
+SATURATION_THRESHOLD = 0.99
+
+
+class _Record:
+    """Dict-like read access for the record dataclasses."""
+
+    def __getitem__(self, key):
+        if key not in self.keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def keys(self):
+        return [field.name for field in dataclasses.fields(self)]
+
+    def get(self, key, default=None):
+        return getattr(self, key) if key in self.keys() else default
+
+    def asdict(self):
+        """``{field: value}``; ``counts`` and ``edges`` stay NumPy arrays."""
+        return {key: getattr(self, key) for key in self.keys()}
+
+
+@dataclasses.dataclass(eq=False)
+class ParameterStats(_Record):
+    """Statistics of one parameter variable (a weight or a bias).
+
+    - ``layers``: names of every layer using this variable, the owner (the first in
+      the network) first; more than one for a shared parameter.
+    - ``parameter``: the owner's parameter name (``"weight"``, ``"bias"``).
+    - ``shape``: the variable's shape, e.g. ``(n_inputs, n_units)`` for a weight.
+    - ``mean``, ``std``, ``min``, ``max``: of the variable's values (float).
+    - ``expected_std``: the initializer's :meth:`~neuwidgets.init.Initializer.expected_std`
+      for ``shape`` when the owner's value is an :class:`~neuwidgets.init.Initializer`;
+      None for arrays, tensors, ``tf.Variable`` values and callables.
+    - ``counts`` (int array, ``(bins,)``) and ``edges`` (float array, ``(bins + 1,)``):
+      ``numpy.histogram`` of the values; ``counts.sum()`` is the variable's size.
+    - ``initializer``: the owner's Initializer, or None; ``label``: a short text for
+      the value (the initializer's repr, ``<tf.Variable 'name'>``, ``array``, ...).
+    - ``variable``: the variable's name (``layer/relu-1/weight:0``).
+    """
+
+    layers: Tuple[str, ...]
+    parameter: str
+    shape: Tuple[int, ...]
+    mean: float
+    std: float
+    min: float
+    max: float
+    expected_std: Optional[float]
+    counts: np.ndarray
+    edges: np.ndarray
+    initializer: Optional[Any] = None
+    label: str = ""
+    variable: str = ""
+
+    @property
+    def shared(self):
+        """True when more than one layer uses this variable."""
+        return len(self.layers) > 1
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
+
+
+@dataclasses.dataclass(eq=False)
+class ActivationStats(_Record):
+    """What one layer does to a random signal (see :func:`activation_stats`).
+
+    - ``layer``, ``kind`` (class name), ``index`` (position in ``network.layers``).
+    - ``saturation``: the layer's ``saturation`` (``"symmetric"``, ``"logistic"``, None).
+    - ``mean``, ``std``, ``min``, ``max``: of the layer's outputs (activations ``a``).
+    - ``pre_std``: std of the pre-activation ``z = x @ weight + bias`` (equal to ``std``
+      for layers without parameters).
+    - ``saturated``: fraction of outputs in the flat part of the activation
+      (|a| > 0.99 for "symmetric", a < 0.01 or a > 0.99 for "logistic", else 0).
+    - ``dead``: fraction of outputs exactly 0.
+    - ``grad_std``: std of dL/dz over samples and units for the backward pass of a
+      unit-variance Gaussian gradient at the network output.
+    - ``counts`` / ``edges``: ``numpy.histogram`` of the outputs.
+    """
+
+    layer: str
+    kind: str
+    index: int
+    saturation: Optional[str]
+    mean: float
+    std: float
+    min: float
+    max: float
+    pre_std: float
+    saturated: float
+    dead: float
+    grad_std: float
+    counts: np.ndarray
+    edges: np.ndarray
+
+
+def _label(value):
+    if isinstance(value, init.Initializer):
+        return repr(value)
+    if isinstance(value, tf.Variable):
+        return f"<tf.Variable '{value.name}'>"
+    if isinstance(value, np.ndarray):
+        return "array"
+    if isinstance(value, tf.Tensor):
+        return "tensor"
+    return getattr(value, "__name__", None) or type(value).__name__
+
+
+def _histogram(values, bins):
+    """``numpy.histogram`` of the finite values (an overflowing layer has inf)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.zeros(bins, dtype=np.int64), np.linspace(0.0, 1.0, bins + 1)
+    return np.histogram(finite, bins=bins)
+
+
+def _check_bins(bins):
+    if isinstance(bins, bool) or not isinstance(bins, numbers.Integral) or bins < 1:
+        raise InvalidValueError(f"bins must be a positive integer, got {bins!r}")
+    return int(bins)
+
+
+def _resolve_layer(network, layer):
+    if isinstance(layer, Layer):
+        if network is not None and not any(item is layer for item in network.layers):
+            raise InvalidValueError(f"{layer} is not in this network; layers: "
+                                    f"{', '.join(item.name for item in network.layers)}")
+        return layer
+    if isinstance(layer, str):
+        if network is None:
+            raise InvalidTypeError(f"a layer name ({layer!r}) needs a network; pass the layer itself")
+        return network.layer(layer)
+    raise InvalidTypeError(f"layer must be a Layer or a layer name, got {type(layer).__name__} {layer!r}")
+
+
+def parameter_stats(network, layer, parameter, bins=50):
+    """Statistics of ONE parameter variable: a :class:`ParameterStats` record.
+
+    ``network``: the :class:`~neuwidgets.network.Network` the layer belongs to (used
+    to find every layer sharing the variable; the owner, the first of them in layer
+    order, gives ``parameter``, ``initializer`` and ``expected_std``), or None for a
+    standalone layer. ``layer``: a layer or a layer name; ``parameter``: ``"weight"``
+    or ``"bias"``; ``bins``: number of histogram bins.
+
+    Creates the variable if it does not exist yet. Raises :class:`InvalidValueError`
+    for an unknown layer or parameter or bad ``bins``, :class:`InvalidTypeError` for a
+    layer that is neither a Layer nor a name, and the layer's own
+    :class:`~neuwidgets.errors.InitializerError` when sampling fails.
+    """
+    bins = _check_bins(bins)
+    layer = _resolve_layer(network, layer)
+    if parameter not in layer.parameters:
+        raise InvalidValueError(f"{layer} has no parameter {parameter!r}; "
+                                f"parameters: {', '.join(layer.parameters) or 'none'}")
+    variable = layer.variable(parameter)
+    owner, owner_parameter, sharing = layer, parameter, [layer.name]
+    if network is not None:
+        sharing = []
+        for item in network.layers:
+            for name in item.parameters:
+                try:
+                    other = item.variable(name)
+                except NeuwidgetsError:  # another layer's failure is reported for that layer
+                    continue
+                if other is variable:
+                    if not sharing:
+                        owner, owner_parameter = item, name
+                    if item.name not in sharing:
+                        sharing.append(item.name)
+    value = owner.parameters[owner_parameter]
+    shape = tuple(int(dim) for dim in variable.shape)
+    expected = None
+    if isinstance(value, init.Initializer):
+        try:
+            expected = value.expected_std(shape)
+        except Exception:  # a custom initializer's expected_std must not break the stats
+            expected = None
+        expected = None if expected is None else float(expected)
+    values = np.asarray(variable.numpy(), dtype=np.float64).ravel()
+    counts, edges = _histogram(values, bins)
+    return ParameterStats(
+        layers=tuple(sharing), parameter=owner_parameter, shape=shape,
+        mean=float(values.mean()), std=float(values.std()),
+        min=float(values.min()), max=float(values.max()), expected_std=expected,
+        counts=counts, edges=edges,
+        initializer=value if isinstance(value, init.Initializer) else None,
+        label=_label(value), variable=variable.name)
+
+
+def weight_stats(network, bins=50):
+    """One :class:`ParameterStats` per distinct variable of ``network``, in the order
+    of ``network.variables`` (layer order; a shared variable once, listing every layer
+    that uses it, the owner first). Built from :func:`parameter_stats`.
+
+    Raises what :func:`parameter_stats` raises.
+    """
+    return [parameter_stats(network, layer, parameter, bins=bins)
+            for (layer, parameter) in network.variables]
+
+
+def _check_inputs(network, inputs, n_samples, seed):
+    input_shape = network.input_shape
+    if input_shape is None:
+        raise ShapeError(f"{network.layers[0]}: the network's input shape is unknown; "
+                         "start it with an Input layer")
+    expected = tuple(input_shape[1:])
+    if inputs is None:
+        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise InvalidValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((int(n_samples), *expected)).astype(np.float32), rng
+    try:
+        array = np.asarray(inputs, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"inputs must be numbers of shape {format_shape(input_shape)}, "
+                               f"got {type(inputs).__name__} ({exc})") from None
+    if array.ndim != len(input_shape) or tuple(array.shape[1:]) != expected or array.shape[0] < 1:
+        raise InvalidValueError(f"inputs must have shape {format_shape(input_shape)} (at least one "
+                                f"sample), got shape {tuple(array.shape)}")
+    if not np.all(np.isfinite(array)):
+        raise InvalidValueError("inputs must be finite, got NaN or infinity")
+    return array, np.random.default_rng(seed)
+
+
+def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
+    """Forward and backward statistics of every layer after the input.
+
+    Forward: ``inputs`` (shape ``(samples, *input_shape[1:])``; by default
+    ``n_samples`` draws of N(0, 1), seeded by ``seed``) go through the network in
+    inference mode. For a dense layer ``z = x @ weight + bias`` and ``a =
+    activation(z)``; a layer without parameters (``Dropout``, the identity at
+    inference) is included with ``z = a`` = its output, so records line up with
+    ``network.layers[1:]``. Input layers are skipped.
+
+    Backward: ``L = sum(output * g)`` with ``g ~ N(0, 1)`` of the output's shape: a
+    unit-variance gradient arrives at the output and ``grad_std`` is the std of dL/dz
+    at each layer (Glorot & Bengio 2010, fig. 7). Both draws come from one
+    ``numpy.random.default_rng(seed)``: the default inputs first, then ``g`` (``g``
+    is its first draw when ``inputs`` are given). ``bins``: histogram bins.
+
+    With N(0, 1) inputs (the default, 1000 samples) this reproduces the reference
+    figures of Glorot & Bengio and He et al. (see tests/test_science.py).
+
+    Returns a list of :class:`ActivationStats`. Uses ``numpy.random.default_rng(seed)``
+    and leaves every global random state alone. Raises :class:`InvalidValueError` for
+    inputs of the wrong shape (naming the expected and the given shape), non-finite
+    inputs, a bad ``n_samples`` or ``bins``; :class:`ShapeError` when the network's
+    input shape is unknown.
+    """
+    bins = _check_bins(bins)
+    x, rng = _check_inputs(network, inputs, n_samples, seed)
+    entries = []  # (layer, z, a)
+    with tf.GradientTape() as tape:
+        a = tf.constant(x)
+        tape.watch(a)
+        for index, layer in enumerate(network.layers):
+            if isinstance(layer, Input):
+                continue
+            if isinstance(layer, Linear):
+                variables = layer.variables
+                z = tf.matmul(a, variables["weight"])
+                if "bias" in variables:
+                    z = z + variables["bias"]
+                a = layer.activation(z)
+            else:
+                a = layer.output(a, training=False)
+                z = a
+            entries.append((index, layer, z, a))
+        upstream = tf.constant(rng.standard_normal(tuple(a.shape)).astype(np.float32))
+        loss = tf.reduce_sum(a * upstream)
+    gradients = tape.gradient(loss, [z for _, _, z, _ in entries],
+                              unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    records = []
+    for (index, layer, z, a), grad in zip(entries, gradients):
+        values = a.numpy().astype(np.float64).ravel()
+        saturation = getattr(layer, "saturation", None)
+        if saturation == "symmetric":
+            saturated = float(np.mean(np.abs(values) > SATURATION_THRESHOLD))
+        elif saturation == "logistic":
+            saturated = float(np.mean((values < 1 - SATURATION_THRESHOLD) | (values > SATURATION_THRESHOLD)))
+        else:
+            saturated = 0.0
+        counts, edges = _histogram(values, bins)
+        records.append(ActivationStats(
+            layer=layer.name, kind=type(layer).__name__, index=index, saturation=saturation,
+            mean=float(values.mean()), std=float(values.std()),
+            min=float(values.min()), max=float(values.max()),
+            pre_std=float(np.std(z.numpy().astype(np.float64))),
+            saturated=saturated, dead=float(np.mean(values == 0)),
+            grad_std=float(np.std(grad.numpy().astype(np.float64))),
+            counts=counts, edges=edges))
+    return records
