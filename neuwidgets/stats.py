@@ -207,13 +207,18 @@ def parameter_stats(network, layer, parameter, bins=50):
         except Exception:  # a custom initializer's expected_std must not break the stats
             expected = None
         expected = None if expected is None else float(expected)
-    values = np.asarray(variable.numpy(), dtype=np.float64).ravel()
-    counts, edges = _histogram(values, bins)
+    # Moments and histogram in TensorFlow, on the variable itself: no copy of a large
+    # weight to NumPy (variables are finite: layers check what initializers return).
+    values = tf.reshape(variable, [-1])
+    low, high = float(tf.reduce_min(values)), float(tf.reduce_max(values))
+    if low == high:  # numpy's convention for a constant: a unit-wide range around it
+        low, high = low - 0.5, high + 0.5
+    counts = tf.histogram_fixed_width(values, tf.constant([low, high]), nbins=bins).numpy().astype(np.int64)
     return ParameterStats(
         layers=tuple(sharing), parameter=owner_parameter, shape=shape,
-        mean=float(values.mean()), std=float(values.std()),
-        min=float(values.min()), max=float(values.max()), expected_std=expected,
-        counts=counts, edges=edges,
+        mean=float(tf.reduce_mean(values)), std=float(tf.math.reduce_std(values)),
+        min=float(tf.reduce_min(values)), max=float(tf.reduce_max(values)), expected_std=expected,
+        counts=counts, edges=np.linspace(low, high, bins + 1),
         initializer=value if isinstance(value, init.Initializer) else None,
         label=_label(value), variable=variable.name)
 
@@ -281,7 +286,7 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
     bins = _check_bins(bins)
     x, rng = _check_inputs(network, inputs, n_samples, seed)
     entries = []  # (layer, z, a)
-    with tf.GradientTape() as tape:
+    with tf.GradientTape(watch_accessed_variables=False) as tape:  # dL/dz only, not dL/dweight
         a = tf.constant(x)
         tape.watch(a)
         for index, layer in enumerate(network.layers):

@@ -55,11 +55,12 @@ def test_moments_and_histogram_match_numpy():
     for record, name in zip(records, ["weight", "bias"]):
         values = layer.variables[name].numpy().astype(np.float64)
         assert record.shape == values.shape
-        assert record.mean == pytest.approx(values.mean(), abs=1e-9)
-        assert record.std == pytest.approx(values.std(), rel=1e-9)
+        # computed in float32 by TensorFlow on the variable itself
+        assert record.mean == pytest.approx(values.mean(), abs=1e-6)
+        assert record.std == pytest.approx(values.std(), rel=1e-5)
         assert record.min == pytest.approx(values.min()) and record.max == pytest.approx(values.max())
         counts, edges = np.histogram(values, bins=20)
-        np.testing.assert_array_equal(record.counts, counts)
+        assert np.abs(record.counts - counts).max() <= 1  # a value on a bin edge may round either way
         np.testing.assert_allclose(record.edges, edges)
         assert record.counts.sum() == values.size == record.size
     weight, bias = records
