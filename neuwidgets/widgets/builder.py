@@ -8,6 +8,7 @@ import math
 import os
 import tempfile
 import traceback
+import weakref
 from pathlib import Path
 
 import anywidget
@@ -269,23 +270,23 @@ class NetworkBuilder(anywidget.AnyWidget):
 
     def undo(self):
         """Go back to the design before the last edit."""
-        if not self._undo:
-            raise InvalidValueError("undo: nothing to undo")
-        current = self.spec
-        self._commit(self._undo[-1], undoable=False)
-        self._undo.pop()
-        self._redo.append(current)
-        self._publish()
+        self._step(self._undo, self._redo, "undo")
 
     def redo(self):
         """Apply again the edit undone last."""
-        if not self._redo:
-            raise InvalidValueError("redo: nothing to redo")
-        current = self.spec
-        self._commit(self._redo[-1], undoable=False)
-        self._redo.pop()
-        self._undo.append(current)
-        self._publish()
+        self._step(self._redo, self._undo, "redo")
+
+    def _step(self, source, target, what):
+        if not source:
+            raise InvalidValueError(f"{what}: nothing to {what}")
+        design = source.pop()
+        target.append(self.spec)
+        try:
+            self._commit(design, undoable=False)
+        except Exception:
+            target.pop()
+            source.append(design)
+            raise
 
     def trust(self):
         """Run the design's custom initializer code (after the person has read it)."""
@@ -537,11 +538,22 @@ class NetworkBuilder(anywidget.AnyWidget):
                 "undo": self.undo, "redo": self.redo, "trust": self.trust}
 
     def _watch_cells(self):
-        """Initializer classes defined in notebook cells appear in the chooser by themselves."""
+        """Initializer classes defined in notebook cells appear in the chooser by themselves:
+        the state is republished after every cell, while this widget is open."""
         try:
             from IPython import get_ipython
         except ImportError:
             return
         shell = get_ipython()
-        if shell is not None:
-            shell.events.register("post_run_cell", lambda *_: self._publish())
+        if shell is None:
+            return
+        builder = weakref.ref(self)
+
+        def refresh(*_):
+            widget = builder()
+            if widget is None or widget.comm is None:
+                shell.events.unregister("post_run_cell", refresh)
+            else:
+                widget._publish()
+
+        shell.events.register("post_run_cell", refresh)

@@ -1,0 +1,404 @@
+"""End to end: the NetworkBuilder in a real JupyterLab, driven in headless Chromium.
+
+Opens examples/quickstart.ipynb in JupyterLab, runs all cells, then edits the design
+by clicking and typing only, and after every step checks both what the page shows and
+the kernel's ``builder.network`` (read by running Python in the notebook's kernel).
+Fails on any browser console error, any traceback printed by a widget callback, and any
+error output in the notebook. Screenshots go to tests/artifacts/browser-<step>.png.
+
+Run: ``python -m pytest tests/test_browser.py -q -s`` (about a minute; needs
+/usr/bin/chromium and the built front end, ``npm run build``).
+"""
+import importlib.util
+import json
+import re
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from browser_utils import (CHROMIUM, CHROMIUM_ARGS, JS_ALL_RUN, JS_APP_READY, JS_CELL_OUTPUTS, JS_EXECUTE,
+                           JS_IOPUB, JS_KERNEL_READY, JS_RUN_ALL, JS_THEME_IS, JS_WATCH_IOPUB, LabServer,
+                           dismiss_dialogs)
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+NOTEBOOK = "quickstart.ipynb"
+STEP_TIMEOUT = 30_000   # ms, one edit and its re-render
+KERNEL_TIMEOUT = 60_000  # ms, kernel start and the first run of all cells (TensorFlow import)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"browser test needs Chromium at {CHROMIUM} "
+                       "(Debian: apt-get install chromium)"),
+]
+
+# Defined once in the kernel; prints what the assertions need about builder.network.
+PROBE = '''
+def _nw_probe():
+    net = builder.network
+    layers = {}
+    for layer in net.layers:
+        entry = {"output_shape": list(layer.output_shape), "n_units": getattr(layer, "n_units", None)}
+        for parameter, value in layer.parameters.items():
+            variable = layer.variable(parameter)
+            shown = f"variable {value.name}" if hasattr(value, "numpy") else repr(value)
+            entry[parameter] = {"repr": shown, "variable": variable.name,
+                                "mean": float(variable.numpy().mean()), "id": id(variable)}
+        layers[layer.name] = entry
+    tied = (builder.network.layer("tied-b").variable("weight")
+            is builder.network.layer("tied-a").variable("weight"))
+    return {"names": [layer.name for layer in net.layers], "output_shape": list(net.output_shape),
+            "n_parameters": int(net.n_parameters), "layers": layers, "tied": tied,
+            "errors": list(builder.errors)}
+'''
+
+# Console noise that is not the widget's: missing favicons/resources of the server.
+CONSOLE_NOISE = re.compile(r"favicon|404|Failed to load resource", re.I)
+
+
+def bundle_path():
+    """neuwidgets/static/builder.js of the neuwidgets that the kernel imports (found without importing it)."""
+    spec = importlib.util.find_spec("neuwidgets")
+    return Path(next(iter(spec.submodule_search_locations))) / "static" / "builder.js"
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    assert bundle_path().exists(), (f"the front-end bundle {bundle_path()} is missing: run `npm ci && npm run build` "
+                                    "in the neuwidgets source folder")
+    root = tmp_path_factory.mktemp("lab-root")
+    shutil.copy(ROOT / "examples" / NOTEBOOK, root / NOTEBOOK)
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = LabServer(root, tmp_path_factory.mktemp("lab-home"), ARTIFACTS / "jupyter-server.log")
+    server.start(timeout=60)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright  # a test dependency: missing it is an error, not a skip
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Lab:
+    """The notebook page plus the ways to look into it and into its kernel."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console_errors = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
+
+    def _on_console(self, message):
+        if message.type == "error" and not CONSOLE_NOISE.search(message.text):
+            self.console_errors.append(message.text)
+
+    def kernel(self, code):
+        """Run ``code`` in the notebook's kernel; return its stdout (fails on an error)."""
+        result = self.page.evaluate(JS_EXECUTE, [NOTEBOOK, code])
+        assert result["error"] is None, f"kernel error running {code!r}:\n{result['error']}"
+        return result["stdout"]
+
+    def probe(self):
+        out = self.kernel("print(__import__('json').dumps(_nw_probe()))")
+        return json.loads(out.strip().splitlines()[-1])
+
+    def testid(self, name, within=None):
+        return (within or self.page).locator(f'[data-testid="{name}"]')
+
+    def card(self, layer):
+        return self.page.locator(f'[data-testid="nw-card"][data-layer="{layer}"]')
+
+    def builder(self):
+        return self.testid("nw-builder").first
+
+    def screenshot(self, step):
+        """The widget alone. The notebook scrolls inside JupyterLab, which would clip a
+        widget taller than the window: the window grows to fit it for the shot."""
+        page, builder = self.page, self.builder()
+        size = page.viewport_size
+        box = builder.bounding_box()
+        if box and box["height"] + 300 > size["height"]:
+            page.set_viewport_size({"width": size["width"], "height": int(box["height"]) + 300})
+        try:
+            builder.scroll_into_view_if_needed()
+            builder.screenshot(path=str(ARTIFACTS / f"browser-{step}.png"), animations="disabled")
+        finally:
+            page.set_viewport_size(size)
+
+    def wait_until(self, check, what, timeout=STEP_TIMEOUT / 1000):
+        """Poll ``check()`` (e.g. a kernel probe) until it is truthy."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = check()
+            if value:
+                return value
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def lab(lab_server, browser):
+    from playwright.sync_api import expect
+    expect.set_options(timeout=STEP_TIMEOUT)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT)
+    lab = Lab(page)
+    try:
+        page.goto(f"{lab_server.url}lab/tree/{NOTEBOOK}?reset", wait_until="domcontentloaded", timeout=KERNEL_TIMEOUT)
+        page.wait_for_function(JS_APP_READY, timeout=KERNEL_TIMEOUT)
+        page.locator(".jp-NotebookPanel").first.wait_for(timeout=KERNEL_TIMEOUT)
+        dismiss_dialogs(page)
+        page.wait_for_function(JS_KERNEL_READY, arg=NOTEBOOK, timeout=KERNEL_TIMEOUT, polling=250)
+        page.evaluate(JS_WATCH_IOPUB, NOTEBOOK)
+        page.evaluate(JS_RUN_ALL, NOTEBOOK)
+        page.wait_for_function(JS_ALL_RUN, arg=NOTEBOOK, timeout=KERNEL_TIMEOUT * 2, polling=250)
+        dismiss_dialogs(page)
+        lab.kernel(PROBE)
+        page.evaluate("() => { window.__nwPhase = 'steps'; }")
+    except BaseException:
+        page.screenshot(path=str(ARTIFACTS / "browser-FAILED-setup.png"), full_page=True)
+        context.close()
+        raise
+    try:
+        yield lab
+    finally:
+        context.close()
+
+
+@contextmanager
+def step(lab, name):
+    """A named step: on failure a screenshot of the whole page is kept for the post mortem."""
+    try:
+        yield
+    except BaseException:
+        try:
+            lab.page.screenshot(path=str(ARTIFACTS / f"browser-FAILED-{name}.png"), full_page=True)
+        except Exception:  # the page may be gone; the assertion matters more
+            pass
+        raise
+    # The screenshot shows the step finished: plots drawn, nothing computing.
+    from playwright.sync_api import expect
+    expect(lab.testid("nw-progress")).to_be_hidden()
+    lab.screenshot(name)
+    assert_no_errors_logged(lab, f"step {name}")
+
+
+def assert_no_errors_logged(lab, when):
+    """No browser console error, and no stderr/error output from widget callbacks
+    (what JupyterLab would only show in its log console)."""
+    assert not lab.console_errors, f"browser console errors by {when}: {lab.console_errors}"
+    callback_output = [m for m in kernel_noise_filtered(lab.page.evaluate(JS_IOPUB))
+                       if m["parent"] != "execute_request" and (m["type"] == "error" or m["name"] == "stderr")]
+    assert not callback_output, f"widget callbacks wrote errors by {when}: {callback_output}"
+
+
+def type_into(locator, text):
+    """Click a text field, select what is there and type ``text`` key by key."""
+    locator.click()
+    locator.press("ControlOrMeta+a")
+    locator.press_sequentially(text)
+
+
+def kernel_noise_filtered(messages):
+    """Kernel output minus ipywidgets' harmless start-up noise: its manager opens a
+    "jupyter.widget.control" comm as soon as it connects, and a kernel that has not
+    imported ipywidgets yet answers on stderr ("No such comm target registered: ..."
+    and "No such comm: <id>"). Only answers that come before any cell ran (no widget
+    can exist then) are dropped, with later messages of the same text."""
+    startup = set()
+    for message in messages:
+        if message["parent"] == "execute_request":
+            break
+        match = re.fullmatch(r"No such comm(?: target registered: jupyter\.widget\.control|: (\S+))",
+                             message["text"].strip())
+        if match:  # the control comm's id is in the text: later messages about it match too
+            startup.add(message["text"].strip())
+    return [m for m in messages if m["text"].strip() not in startup]
+
+
+def test_builder_end_to_end(lab):
+    from playwright.sync_api import expect
+    page = lab.page
+    builder = lab.builder()
+
+    # -- 0. the quickstart ran: the widget shows the five layers, the kernel agrees ------
+    with step(lab, "0-loaded"):
+        expect(builder).to_be_visible()
+        for name in ("input", "hidden", "output", "tied-a", "tied-b"):
+            expect(lab.card(name)).to_be_visible()
+        expect(lab.testid("nw-link", lab.card("tied-b"))).to_contain_text("weight ⇄ tied-a")
+        expect(lab.testid("nw-depth-chart")).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+        expect(lab.testid("nw-thumb", lab.card("hidden")).first).to_have_attribute(
+            "src", re.compile(r"^data:image/png;base64,"))
+        state = lab.probe()
+        assert state["names"] == ["input", "hidden", "output", "tied-a", "tied-b"]
+        assert state["tied"] is True
+        expect(lab.testid("nw-total-params")).to_have_text(f"{state['n_parameters']:,} parameters")
+
+    # -- 1. add a layer from the palette -------------------------------------------------
+    with step(lab, "1-add-layer"):
+        lab.testid("nw-palette-kind").select_option("Relu")
+        type_into(lab.testid("nw-palette-units"), "7")
+        lab.testid("nw-add").click()
+        card = lab.card("relu-1")
+        expect(card).to_be_visible()
+        expect(lab.testid("nw-output-shape", card)).to_have_text("(?, 7)")
+        expect(lab.testid("nw-count", card)).to_have_text("112 params")  # 15 * 7 + 7
+        expect(lab.testid("nw-output-summary")).to_have_text("(?, 7)")
+        state = lab.probe()
+        assert state["names"] == ["input", "hidden", "output", "tied-a", "tied-b", "relu-1"]
+        assert state["output_shape"] == [None, 7]
+        assert state["layers"]["relu-1"]["n_units"] == 7
+
+    # -- 2. change units on a card; a refused value changes nothing ----------------------
+    with step(lab, "2-units"):
+        card = lab.card("relu-1")
+        type_into(lab.testid("nw-units", card), "12")
+        lab.testid("nw-units", card).press("Enter")
+        expect(lab.testid("nw-output-shape", card)).to_have_text("(?, 12)")
+        state = lab.wait_until(lambda: (s := lab.probe())["output_shape"] == [None, 12] and s, "units 12 in the kernel")
+        assert state["layers"]["relu-1"]["n_units"] == 12
+
+        type_into(lab.testid("nw-units", card), "abc")
+        lab.testid("nw-units", card).press("Enter")
+        expect(lab.testid("nw-card-error", card)).to_contain_text("got 'abc'")
+        expect(lab.testid("nw-units", card)).to_have_value("12")
+        expect(lab.testid("nw-output-shape", card)).to_have_text("(?, 12)")
+        after = lab.probe()
+        assert after["output_shape"] == [None, 12] and after["layers"]["relu-1"]["n_units"] == 12
+        assert after["names"] == state["names"]
+
+    # -- 3. choose an initializer with parameters -----------------------------------------
+    with step(lab, "3-initializer"):
+        lab.card("hidden").locator(".nw-name").click()
+        details = lab.testid("nw-details")
+        expect(details).to_be_visible()
+        weight = details.locator('[data-testid="nw-param"][data-parameter="weight"]')
+        panel = lab.testid("nw-panel", weight)
+        expect(panel).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+        old_src = panel.get_attribute("src")
+        lab.testid("nw-init-select", weight).select_option("Uniform")
+        type_into(weight.locator('[data-testid="nw-init-param"][data-name="minval"]'), "-0.5")
+        type_into(weight.locator('[data-testid="nw-init-param"][data-name="maxval"]'), "0.5")
+        lab.testid("nw-init-apply", weight).click()
+        expect(lab.testid("nw-label", weight)).to_have_text("Uniform(-0.5, 0.5)")
+        expect(panel).not_to_have_attribute("src", old_src)
+        expect(panel).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+        expect(lab.testid("nw-std", weight)).to_contain_text("0.28")  # 1 / sqrt(12)
+        state = lab.probe()
+        hidden = state["layers"]["hidden"]["weight"]
+        assert hidden["repr"] == "Uniform(-0.5, 0.5)"
+        assert -0.1 < hidden["mean"] < 0.1
+
+    # -- 4. unlink, then link two weights again --------------------------------------------
+    with step(lab, "4-link"):
+        card = lab.card("tied-b")
+        card.locator(".nw-name").click()
+        details = lab.testid("nw-details")
+        expect(details.locator(".nw-details-title .nw-name")).to_have_text("tied-b")
+        weight = details.locator('[data-testid="nw-param"][data-parameter="weight"]')
+        lab.testid("nw-unlink", weight).click()
+        expect(lab.testid("nw-link", card)).to_have_count(0)
+        state = lab.probe()
+        assert state["tied"] is False
+        a, b = state["layers"]["tied-a"]["weight"], state["layers"]["tied-b"]["weight"]
+        assert a["id"] != b["id"] and a["variable"] != b["variable"]
+        params_unlinked = state["n_parameters"]
+
+        lab.testid("nw-link-select", weight).select_option("tied-a")
+        lab.testid("nw-link-apply", weight).click()
+        expect(lab.testid("nw-link", card)).to_contain_text("weight ⇄ tied-a")
+        expect(lab.testid("nw-shared", lab.card("tied-a"))).to_contain_text("tied-b")
+        state = lab.probe()
+        assert state["tied"] is True
+        assert state["n_parameters"] == params_unlinked - 15 * 15
+        expect(lab.testid("nw-total-params")).to_have_text(f"{state['n_parameters']:,} parameters")
+
+    # -- 5. a custom initializer: first failing at line 3, then fixed -----------------------
+    with step(lab, "5a-custom-error"):
+        card = lab.card("hidden")
+        card.locator(".nw-name").click()
+        details = lab.testid("nw-details")
+        expect(details.locator(".nw-details-title .nw-name")).to_have_text("hidden")
+        weight = details.locator('[data-testid="nw-param"][data-parameter="weight"]')
+        lab.testid("nw-init-select", weight).select_option(label="Custom…")
+        editor = lab.testid("nw-code-editor", weight).locator(".cm-content")
+        bad = "class Broken(init.Initializer):\n    def sample(self, shape):\n        return 1 / 0\n"
+        editor.click()
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.insert_text(bad)
+        expect(editor).to_contain_text("return 1 / 0")
+        lab.testid("nw-code-apply", weight).click()
+        error = lab.testid("nw-card-error", card)
+        expect(error).to_contain_text("ZeroDivisionError")
+        expect(error).to_contain_text("line 3")
+        expect(lab.testid("nw-param-notice", weight)).to_contain_text("ZeroDivisionError")
+        expect(lab.testid("nw-label", weight)).to_have_text("Uniform(-0.5, 0.5)")
+        state = lab.probe()
+        assert state["layers"]["hidden"]["weight"]["repr"] == "Uniform(-0.5, 0.5)"
+        assert state["names"] == ["input", "hidden", "output", "tied-a", "tied-b", "relu-1"]
+
+    with step(lab, "5b-custom-fixed"):
+        good = "class Half(init.Initializer):\n    def sample(self, shape):\n        return tf.ones(shape) * 0.5\n"
+        editor.click()
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.insert_text(good)
+        expect(editor).to_contain_text("return tf.ones(shape) * 0.5")
+        expect(editor).not_to_contain_text("1 / 0")
+        lab.testid("nw-code-apply", weight).click()
+        expect(lab.testid("nw-label", weight)).to_have_text("Half()")
+        expect(lab.testid("nw-card-error", card)).to_have_count(0)
+        expect(lab.testid("nw-param-notice", weight)).to_have_count(0)
+        expect(lab.testid("nw-param-error", weight)).to_have_count(0)
+        state = lab.probe()
+        assert state["layers"]["hidden"]["weight"]["repr"] == "Half()"
+        assert state["layers"]["hidden"]["weight"]["mean"] == pytest.approx(0.5)
+
+    # -- 6. undo with the button, then redo -------------------------------------------------
+    with step(lab, "6-undo"):
+        expect(lab.testid("nw-redo")).to_be_disabled()
+        lab.testid("nw-undo").click()
+        expect(lab.testid("nw-label", weight)).to_have_text("Uniform(-0.5, 0.5)")
+        expect(lab.testid("nw-redo")).to_be_enabled()
+        state = lab.probe()
+        assert state["layers"]["hidden"]["weight"]["repr"] == "Uniform(-0.5, 0.5)"
+        assert -0.1 < state["layers"]["hidden"]["weight"]["mean"] < 0.1
+        assert state["names"] == ["input", "hidden", "output", "tied-a", "tied-b", "relu-1"]
+        assert state["tied"] is True
+        lab.testid("nw-redo").click()
+        expect(lab.testid("nw-label", weight)).to_have_text("Half()")
+        expect(lab.testid("nw-redo")).to_be_disabled()
+        assert lab.probe()["layers"]["hidden"]["weight"]["mean"] == pytest.approx(0.5)
+
+    # -- 7. the dark theme ------------------------------------------------------------------
+    with step(lab, "7-dark"):
+        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+        page.wait_for_function(JS_THEME_IS, arg=False)
+        page.wait_for_timeout(500)  # let the theme's CSS apply before the screenshot
+
+    # -- nothing went wrong anywhere ----------------------------------------------------------
+    outputs = page.evaluate(JS_CELL_OUTPUTS, NOTEBOOK)
+    bad_outputs = [o for o in outputs if o["output_type"] == "error"
+                   or (o["output_type"] == "stream" and o["name"] == "stderr" and "Traceback" in o["text"])]
+    assert not bad_outputs, f"error output in the notebook: {bad_outputs}"
+    assert_no_errors_logged(lab, "the end")
+
+
+def test_server_log_has_no_traceback(lab_server, lab):
+    """Exceptions swallowed by ipywidgets/ipykernel in comm handlers end up in the
+    kernel's log, which is the server's output."""
+    log = lab_server.log()
+    assert "Traceback" not in log, f"traceback in the JupyterLab server log:\n{log[-4000:]}"
