@@ -62,6 +62,9 @@ _SMALL = {**_STYLE, "font.size": 6.5, "axes.titlesize": 7, "axes.labelsize": 6.5
           "ytick.major.pad": 1.5, "axes.titlepad": 3, "axes.labelpad": 1.5,
           "legend.handlelength": 1.2, "legend.borderaxespad": 0.2, "legend.labelspacing": 0.2,
           "legend.handletextpad": 0.4}
+# The builder's images are shown at their natural size: text a little larger.
+_WIDGET = {**_SMALL, "font.size": 8, "axes.labelsize": 8, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5,
+           "legend.fontsize": 7.5}
 
 _TRUNCATED_MASS = math.erf(2 / math.sqrt(2))  # P(|N(0, 1)| < 2) = 0.9545
 
@@ -410,11 +413,11 @@ class _Panel:
     several times more, mostly in creating axes, ticks and text)."""
 
     def __init__(self, width_px, height_px, dpi):
-        with matplotlib.rc_context(_SMALL):
+        with matplotlib.rc_context(_WIDGET):
             self.figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
             FigureCanvasAgg(self.figure)
-            ax = self.ax = self.figure.add_axes(_panel_rect(width_px, height_px, left_px=8, bottom_px=27,
-                                                            right_px=8, top_px=14))
+            ax = self.ax = self.figure.add_axes(_panel_rect(width_px, height_px, left_px=8, bottom_px=31,
+                                                            right_px=8, top_px=16))
             self.fill = ax.stairs([0.0], [0.0, 1.0], fill=True, color=PALETTE["measured"], alpha=0.45, linewidth=0)
             self.edge = ax.stairs([0.0], [0.0, 1.0], color=PALETTE["measured"], linewidth=0.8)
             self.curve, = ax.plot([], [], color=PALETTE["theory"], linewidth=1.3)
@@ -482,7 +485,7 @@ class _Panel:
 _PANELS = {}
 
 
-def panel_png(record, width_px=240, height_px=150, dpi=100):
+def panel_png(record, width_px=300, height_px=170, dpi=100):
     """PNG bytes (``width_px`` × ``height_px`` pixels, transparent) of ONE parameter's
     distribution for the builder widget, which shows the title and the initializer
     beside it: the histogram as a density, the initializer's theoretical density
@@ -504,7 +507,7 @@ def _panel_rect(width_px, height_px, left_px=34, bottom_px=26, right_px=6, top_p
             1 - (left_px + right_px) / width_px, 1 - (bottom_px + top_px) / height_px]
 
 
-def depth_chart_png(records, width_px=480, height_px=200, dpi=100):
+def depth_chart_png(records, width_px=600, height_px=240, dpi=100):
     """PNG bytes (``width_px`` × ``height_px`` pixels, transparent) of the builder's
     "signal through depth" chart (:func:`plot_depth` with the fractions on a twin
     axis) from :func:`~neuwidgets.stats.activation_stats` records.
@@ -514,14 +517,14 @@ def depth_chart_png(records, width_px=480, height_px=200, dpi=100):
     """
     _check_pixels(width_px, height_px, dpi)
     records = list(records)
-    with matplotlib.rc_context(_SMALL):
+    with matplotlib.rc_context(_WIDGET):
         fig = _new_figure(width_px / dpi, height_px / dpi, dpi=dpi)
         if not records:
             fig.text(0.5, 0.5, "add a layer after the input to see the signal through depth",
                      ha="center", va="center")
             return _render(fig)
-        ax = fig.add_axes(_panel_rect(width_px, height_px, left_px=38, bottom_px=30,
-                                      right_px=34, top_px=30))
+        ax = fig.add_axes(_panel_rect(width_px, height_px, left_px=48, bottom_px=36,
+                                      right_px=44, top_px=34))
         ax_std, ax_fraction = plot_depth(records, ax, compact=True)
         handles, labels = [], []
         for axis in (ax_std, ax_fraction):

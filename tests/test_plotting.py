@@ -107,7 +107,7 @@ def test_panel_png_size_signature_transparency_and_speed(shared_network):
     records = stats.weight_stats(Input(200) >> Relu(100)) + stats.weight_stats(network)
     for record in records:
         data = plotting.panel_png(record)
-        assert png_size(data) == (240, 150)
+        assert png_size(data) == (300, 170)
     image = Image.open(io.BytesIO(plotting.panel_png(records[0], width_px=300, height_px=180)))
     assert image.size == (300, 180) and image.mode == "RGBA"
     assert image.getpixel((image.width - 1, image.height - 1))[3] == 0  # transparent background
@@ -165,9 +165,9 @@ def test_zero_std_is_a_gap_on_the_log_axis():
 def test_depth_chart_png():
     network = join(Input(30), *[Tanh(30, weight=init.XavierNormal(gain=2, seed=i)) for i in range(4)])
     records = stats.activation_stats(network, n_samples=100)
-    assert png_size(plotting.depth_chart_png(records)) == (480, 200)
+    assert png_size(plotting.depth_chart_png(records)) == (600, 240)
     assert png_size(plotting.depth_chart_png(records, width_px=320, height_px=160)) == (320, 160)
-    assert png_size(plotting.depth_chart_png([])) == (480, 200)
+    assert png_size(plotting.depth_chart_png([])) == (600, 240)
 
 
 def test_comparison_figure():
