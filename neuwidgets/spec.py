@@ -14,8 +14,15 @@ A design is a dict checked against ``spec.schema.json`` (shipped in the package)
 A parameter is an initializer config, fixed ``values`` (nested lists), a ``link`` (it
 uses the variable of the same parameter of another layer: a shared parameter) or
 ``null`` (no bias). ``custom`` holds the source of custom initializer classes; it runs
-only when the design is trusted (``trust=True``): until then those parameters are
-"untrusted custom initializer" and none of that code runs.
+only when the design is trusted (``trust=True``) and the design is built: until then
+those parameters are "untrusted custom initializer" (zeros as placeholders) and none of
+that code runs, not when loading, validating, exporting code or showing the design.
+
+A validated design is stored in canonical form (every option and every parameter of a
+built-in initializer spelled out, ``values`` as float32 numbers, custom code without
+surrounding blank lines), so ``NetworkSpec.from_network(spec.build()) == spec`` for
+designs whose links point to earlier layers. :meth:`NetworkSpec.to_code` exports a
+script for the neuwidgets API or for Keras.
 """
 import ast
 import copy
@@ -23,6 +30,7 @@ import inspect
 import json
 import linecache
 import math
+import textwrap
 from pathlib import Path
 
 import jsonschema
@@ -99,9 +107,9 @@ def class_source(cls):
     """Source code of an initializer class, also for classes defined in notebook cells."""
     code = getattr(cls, "_neuwidgets_code", None)
     if code:
-        return code
+        return clean_code(code)
     try:
-        return inspect.getsource(cls)
+        return clean_code(inspect.getsource(cls))
     except (OSError, TypeError):
         pass
     for member in vars(cls).values():
@@ -114,13 +122,59 @@ def class_source(cls):
                 continue
             for node in ast.walk(tree):
                 if isinstance(node, ast.ClassDef) and node.name == cls.__name__:
-                    return ast.get_source_segment(text, node)
+                    return clean_code(ast.get_source_segment(text, node))
     raise InvalidValueError(f"the source code of custom initializer {cls.__name__!r} is not available; "
                             "define it in a notebook cell or a file")
 
 
-def _json_path(path):
-    return "design" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+def clean_code(code):
+    """Custom initializer source as stored in a design: dedented, no blank lines
+    around it, one final newline (so code survives save, load and export unchanged)."""
+    return textwrap.dedent(code).strip("\n").rstrip() + "\n"
+
+
+def _short(value, limit=120):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 5] + " ...]"
+
+
+def _json_path(path, data=None):
+    """``design.layers[1] (Tanh layer 'a').n_units`` for a jsonschema path."""
+    path, text = list(path), "design"
+    for index, part in enumerate(path):
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if index == 1 and path[0] == "layers" and isinstance(part, int) and isinstance(data, dict):
+            try:
+                entry = data["layers"][part]
+                text += f" ({entry['kind']} layer {entry['name']!r})"
+            except (LookupError, TypeError):
+                pass
+    return text
+
+
+def _schema_message(error, data):
+    """One line naming the place, what was given and what was expected."""
+    where = _json_path(error.absolute_path, data)
+    instance, schema = error.instance, error.schema
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(schema.get("properties", {}))
+        extra = [key for key in instance if key not in allowed]
+        return (f"{where}: unexpected field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}; "
+                f"expected only {', '.join(map(repr, allowed))}")
+    if error.validator in ("minProperties", "maxProperties") and "initializer" in schema.get("properties", {}):
+        return (f"{where}: a parameter is null or exactly one of {{\"initializer\": ...}}, {{\"values\": ...}}, "
+                f"{{\"link\": \"layer name\"}}; got fields {', '.join(map(repr, instance)) or 'none'}")
+    if error.validator == "enum" and error.path and error.path[-1] == "kind":
+        return f"{where}: unknown layer kind {instance!r}; expected one of {', '.join(error.validator_value)}"
+    if error.validator == "required":
+        return f"{where}: {error.message}; the entry has {', '.join(map(repr, instance)) or 'no fields'}"
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"{where}: expected {expected}, got {type(instance).__name__} {_short(instance)}"
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{where}: {error.message}"
+    return f"{where}: {error.message}"[:500]
 
 
 class BuildResult:
@@ -164,8 +218,13 @@ class NetworkSpec:
         spec = cls(data, trust=trust, classes=classes)
         problems = spec.link_problems(spec._make_network(lambda *args: init.Constant(0)))
         if problems:
-            raise InvalidValueError(f"{problems[0]['layer']}.{problems[0]['parameter']}: {problems[0]['message']}")
+            raise InvalidValueError(spec._describe(problems[0]))
         return spec
+
+    def _describe(self, problem):
+        """``Relu layer 'b': parameter 'weight': <message>`` for a soft error."""
+        entry = self.entry(problem["layer"])
+        return f"{entry['kind']} layer {problem['layer']!r}: parameter '{problem['parameter']}': {problem['message']}"
 
     def to_json(self, indent=2):
         return json.dumps(self.data, indent=indent)
@@ -182,19 +241,26 @@ class NetworkSpec:
 
     # -- validation ---------------------------------------------------------------------
     def _validate(self):
+        """Check the design against the schema and the rules the schema cannot state,
+        and bring it to its canonical form: every option and every parameter of a
+        built-in initializer spelled out, ``values`` as float32 numbers, custom code
+        cleaned (:func:`clean_code`). Runs no custom code."""
         data = self.data
         if not isinstance(data, dict):
-            raise InvalidTypeError(f"a design is a JSON object, got {type(data).__name__}")
+            raise InvalidTypeError(f"a design is a JSON object, got {type(data).__name__} {_short(data, 60)}")
         fmt = data.get("format")
+        if "format" not in data:
+            raise InvalidValueError(f"design.format is missing; expected {FORMAT} (the version of the design format)")
         if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT:
-            raise InvalidValueError(f"design format {fmt} is newer than this neuwidgets reads ({FORMAT}); "
+            raise InvalidValueError(f"design.format is {fmt}: newer than this neuwidgets reads ({FORMAT}); "
                                     "upgrade neuwidgets")
-        if fmt != FORMAT:
+        if fmt != FORMAT or isinstance(fmt, bool):
             raise InvalidValueError(f"design.format must be {FORMAT}, got {fmt!r}")
         error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
         if error is not None:
-            raise InvalidValueError(f"{_json_path(error.absolute_path)}: {error.message}"[:500])
+            raise InvalidValueError(_schema_message(error, data))
         data.setdefault("custom", {})
+        data["custom"] = {name: clean_code(code) for name, code in data["custom"].items()}
         names = [entry["name"] for entry in data["layers"]]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -202,15 +268,43 @@ class NetworkSpec:
         if data["layers"][0]["kind"] != "Input" or any(e["kind"] == "Input" for e in data["layers"][1:]):
             raise InvalidValueError("a design starts with exactly one Input layer, "
                                     f"got {', '.join(e['kind'] for e in data['layers'])}")
-        known = {**init.BUILTINS, **self.classes, **dict.fromkeys(data["custom"])}
-        for entry in data["layers"]:
+        custom = {**self.classes, **dict.fromkeys(data["custom"])}
+        known = {**init.BUILTINS, **custom}
+        for index, entry in enumerate(data["layers"]):
+            kind = KINDS[entry["kind"]]
+            if kind is Dropout:
+                entry["options"] = {"proba": 0.5, **entry.get("options", {})}
+            elif issubclass(kind, Linear):
+                entry["options"] = {**kind.options, **entry.get("options", {})}
             for parameter, value in entry.get("parameters", {}).items():
-                where = f"{entry['kind']} layer '{entry['name']}': parameter '{parameter}'"
+                where = f"design.layers[{index}] ({entry['kind']} layer {entry['name']!r}): parameter '{parameter}'"
                 if value is None:
                     continue
-                if "initializer" in value and value["initializer"]["name"] not in known:
-                    raise InvalidValueError(f"{where}: unknown initializer {value['initializer']['name']!r}; "
+                if "values" in value:
+                    value["values"] = self._check_values(value["values"], where)
+                if "initializer" not in value:
+                    continue
+                config = value["initializer"]
+                if config["name"] not in known:
+                    raise InvalidValueError(f"{where}: unknown initializer {config['name']!r}; "
                                             f"expected one of {', '.join(known)}")
+                if config["name"] not in custom:  # a built-in: safe to construct, no custom code runs
+                    try:
+                        config["params"] = init.from_config(config).get_config()["params"]
+                    except NeuwidgetsError as exc:
+                        raise type(exc)(f"{where}: {exc}") from None
+
+    @staticmethod
+    def _check_values(values, where):
+        try:
+            array = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"{where}: values must be a rectangular nested list of numbers, "
+                                    f"got {_short(values)}") from None
+        if not np.all(np.isfinite(array)) or np.any(np.abs(array) > np.finfo(np.float32).max):
+            raise InvalidValueError(f"{where}: values must be finite float32 numbers, got NaN, infinity "
+                                    "or a number beyond ±3.4e38")
+        return array.astype(np.float32).tolist()
 
     # -- access -------------------------------------------------------------------------
     @property
@@ -275,7 +369,8 @@ class NetworkSpec:
                 others = [e for e in self.data["layers"] if e["name"] == target and e is not entry]
                 other = (others[0].get("parameters") or {}).get(parameter) if others else None
                 if not others:
-                    message = f"link to a missing layer {target!r}"
+                    names = ", ".join(repr(e["name"]) for e in self.data["layers"] if e is not entry)
+                    message = f"link to a missing layer {target!r}; expected one of {names}"
                 elif other is None:
                     message = f"link to {others[0]['kind']} layer {target!r}, which has no {parameter}"
                 elif "link" in other:
@@ -310,6 +405,8 @@ class NetworkSpec:
             lambda config, entry, parameter: self._initializer(config, compiled, entry, parameter, errors))
         self._check_budget(network, max_parameters)
         broken = self.link_problems(network)
+        # A placeholder for untrusted code is never reused: trusting must sample for real.
+        placeholders = {(e["layer"], e["parameter"]) for e in errors}
         errors += broken
         broken = {(e["layer"], e["parameter"]) for e in broken}
 
@@ -325,6 +422,8 @@ class NetworkSpec:
                 key = (entry["name"], parameter, json.dumps(value, sort_keys=True),
                        self.data["custom"].get(initializer), id(self.classes.get(initializer)),
                        layer.parameter_shapes()[parameter])
+                if (entry["name"], parameter) in placeholders:
+                    continue
                 keys[(entry["name"], parameter)] = key
                 if reuse and key in reuse:
                     layer._variables[parameter] = reuse[key]
@@ -356,7 +455,7 @@ class NetworkSpec:
         """
         result = self.build_report(max_parameters=max_parameters)
         if result.errors:
-            raise InvalidValueError("; ".join(f"{e['layer']}.{e['parameter']}: {e['message']}" for e in result.errors))
+            raise InvalidValueError("; ".join(self._describe(e) for e in result.errors))
         return result.network
 
     @classmethod
@@ -394,31 +493,82 @@ class NetworkSpec:
         return cls({"format": FORMAT, "layers": entries, "custom": custom}, trust=True)
 
     # -- code export ----------------------------------------------------------------------
-    def to_code(self):
-        """Python source that rebuilds this design with the neuwidgets API (``network``)."""
-        lines = ["import numpy as np", "import tensorflow as tf", "", "from neuwidgets import init",
+    def to_code(self, target="neuwidgets"):
+        """Python source that rebuilds this design; it runs in a fresh interpreter.
+
+        ``target="neuwidgets"``: the neuwidgets API; the script defines ``network``, and
+        ``NetworkSpec.from_network(network)`` equals this design (with parameters shared
+        through links to later layers, the earliest layer becomes the owner: the same
+        network, the same sharing). ``target="keras"``: a ``keras.Model`` named
+        ``model`` (functional API, one ``Dense`` per layer, initializers mapped to Keras
+        initializers, shared parameters as one variable, layer names kept); custom
+        initializers run through a small adapter and need neuwidgets installed.
+
+        Custom initializer code is copied into the script as text: nothing runs here.
+        Raises :class:`InvalidValueError` for an unknown ``target`` or a broken link.
+        """
+        if target not in ("neuwidgets", "keras"):
+            raise InvalidValueError(f"to_code: target must be 'neuwidgets' or 'keras', got {target!r}")
+        data = self._owners_first()
+        return self._neuwidgets_code(data) if target == "neuwidgets" else self._keras_code(data)
+
+    def _owners_first(self):
+        """The design with every shared parameter owned by the earliest layer using it
+        (links point backwards only), as code needs the owner's variable first."""
+        problems = self.link_problems(self._make_network(lambda *args: init.Constant(0)))
+        if problems:
+            raise InvalidValueError(f"to_code: {self._describe(problems[0])}")
+        data = copy.deepcopy(self.data)
+        entries = {entry["name"]: entry for entry in data["layers"]}
+        for index, entry in enumerate(data["layers"]):
+            for parameter, value in (entry.get("parameters") or {}).items():
+                if not value or "link" not in value:
+                    continue
+                owner = entries[value["link"]]
+                if data["layers"].index(owner) < index:
+                    continue
+                # The owner is later: this layer takes its value; the owner and every
+                # other user now link here.
+                entry["parameters"][parameter] = owner["parameters"][parameter]
+                for other in data["layers"]:
+                    if other is not entry and ((other.get("parameters") or {}).get(parameter) or {}).get("link") \
+                            == owner["name"]:
+                        other["parameters"][parameter] = {"link": entry["name"]}
+                owner["parameters"][parameter] = {"link": entry["name"]}
+        return data
+
+    @staticmethod
+    def _custom_lines(data):
+        if not data["custom"]:
+            return []
+        lines = ["# Custom initializer code from the design (it runs when this script runs).",
+                 "from neuwidgets.init import Initializer", ""]
+        for code in data["custom"].values():
+            lines += [code.rstrip(), "", ""]
+        return lines
+
+    def _neuwidgets_code(self, data):
+        lines = ['"""neuwidgets design as code: defines `network`."""',
+                 "import numpy as np", "import tensorflow as tf", "", "from neuwidgets import init",
                  "from neuwidgets.layers import *", ""]
-        for code in self.data["custom"].values():
-            lines += [code.strip(), "", ""]
-        groups, current, seen = [], [], set()
-        for entry in self.data["layers"]:
-            linked = [(p, v["link"]) for p, v in (entry.get("parameters") or {}).items() if v and "link" in v]
-            for parameter, target in linked:
-                if target not in seen:
-                    raise InvalidValueError(f"to_code: {entry['name']}.{parameter} is linked to {target!r}, "
-                                            "which is not an earlier layer; code can only share earlier variables")
-            seen.add(entry["name"])
+        lines += self._custom_lines(data)
+        groups, current = [], []
+        for entry in data["layers"]:
+            linked = [v for v in (entry.get("parameters") or {}).values() if v and "link" in v]
             if linked and current:
                 groups.append(current)
                 current = []
-            current.append(self._layer_code(entry))
+            current.append(self._layer_code(entry, data))
         groups.append(current)
         lines.append("network = join(\n" + "".join(f"    {c},\n" for c in groups[0]) + ")")
         for group in groups[1:]:
             lines.append("network = network >> join(\n" + "".join(f"    {c},\n" for c in group) + ")")
         return "\n".join(lines) + "\n"
 
-    def _layer_code(self, entry):
+    def _is_custom(self, name, data):
+        return name in data["custom"] or name in self.classes or name not in init.BUILTINS
+
+    def _layer_code(self, entry, data):
         if entry["kind"] == "Input":
             shape = entry["shape"][0] if len(entry["shape"]) == 1 else tuple(entry["shape"])
             return f"Input({shape!r}, name={entry['name']!r})"
@@ -433,9 +583,180 @@ class NetworkSpec:
                 args.append(f"{parameter}=np.array({value['values']!r}, dtype='float32')")
             else:
                 config = value["initializer"]
-                prefix = "init." if config["name"] in init.BUILTINS else ""
+                prefix = "" if self._is_custom(config["name"], data) else "init."
                 params = ", ".join(f"{k}={v!r}" for k, v in config["params"].items() if not (k == "seed" and v is None))
                 args.append(f"{parameter}={prefix}{config['name']}({params})")
         args.append(f"name={entry['name']!r}")
         return f"{entry['kind']}({', '.join(args)})"
 
+    # Keras export ---------------------------------------------------------------------
+    _KERAS_ACTIVATIONS = {"Linear": "None", "Sigmoid": "'sigmoid'", "Tanh": "'tanh'", "Softplus": "'softplus'",
+                          "Softmax": "'softmax'", "HardSigmoid": "hard_sigmoid"}
+
+    def _keras_code(self, data):
+        shapes = {layer.name: layer.parameter_shapes()
+                  for layer in self._make_network(lambda *args: init.Constant(0)).layers}
+        body, helpers = [], set()
+        entry = data["layers"][0]
+        body += [f"inputs = keras.Input(shape={tuple(entry['shape'])!r}, name={entry['name']!r})",
+                 "layers = {}", "x = inputs"]
+        for entry in data["layers"][1:]:
+            name = entry["name"]
+            if entry["kind"] == "Dropout":
+                body.append(f"layers[{name!r}] = keras.layers.Dropout({entry['options']['proba']!r}, name={name!r})")
+            else:
+                params = entry["parameters"]
+                args = [repr(entry["n_units"]), f"activation={self._keras_activation(entry, helpers)}"]
+                if params["bias"] is None:
+                    args.append("use_bias=False")
+                linked = {p: v["link"] for p, v in params.items() if v and "link" in v}
+                for parameter, attribute in (("weight", "kernel"), ("bias", "bias")):
+                    value = params[parameter]
+                    if value is None or parameter in linked:
+                        continue
+                    code = self._keras_initializer(value, shapes[name][parameter], data, helpers)
+                    args.append(f"{attribute}_initializer={code}")
+                for parameter, target in linked.items():
+                    attribute = "kernel" if parameter == "weight" else "bias"
+                    args.append(f"{attribute}=layers[{target!r}].{attribute}")
+                layer_class = "SharedDense" if linked else "keras.layers.Dense"
+                if linked:
+                    helpers.add("SharedDense")
+                args.append(f"name={name!r}")
+                body.append(f"layers[{name!r}] = {layer_class}({', '.join(args)})")
+            body.append(f"x = layers[{name!r}](x)")
+        body.append("model = keras.Model(inputs, x, name='neuwidgets')")
+
+        lines = ['"""neuwidgets design as a Keras model: defines `model`."""', "import numpy as np", "import keras", ""]
+        if data["custom"]:
+            lines += ["import tensorflow as tf", "", "from neuwidgets import init", ""]
+            lines += self._custom_lines(data)
+        for helper in ("leaky_relu", "elu", "hard_sigmoid", "FixedValues", "FromNeuwidgets", "SharedDense"):
+            if helper in helpers:
+                lines += [_KERAS_HELPERS[helper].strip("\n"), "", ""]
+        return "\n".join(lines + body) + "\n"
+
+    def _keras_activation(self, entry, helpers):
+        kind, alpha = entry["kind"], entry.get("options", {}).get("alpha")
+        if kind == "Relu" and not alpha:
+            return "'relu'"
+        if kind in ("Relu", "LeakyRelu"):
+            helpers.add("leaky_relu")
+            return f"leaky_relu({alpha!r})"
+        if kind == "Elu":
+            if alpha == 1:
+                return "'elu'"
+            helpers.add("elu")
+            return f"elu({alpha!r})"
+        if kind == "HardSigmoid":
+            helpers.add("hard_sigmoid")
+        return self._KERAS_ACTIVATIONS[kind]
+
+    def _keras_initializer(self, value, shape, data, helpers):
+        """Keras initializer code sampling what ``value`` samples for ``shape``."""
+        if "values" in value:
+            helpers.add("FixedValues")
+            return f"FixedValues({value['values']!r})"
+        config = value["initializer"]
+        name, params = config["name"], dict(config["params"])
+        if self._is_custom(name, data):
+            if name not in data["custom"]:
+                raise InvalidValueError(f"to_code: the source of custom initializer {name!r} is not in the design")
+            helpers.add("FromNeuwidgets")
+            arguments = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            return f"FromNeuwidgets({name}({arguments}))"
+        seed = params.pop("seed", None)
+        seed = "" if seed is None else f", seed={seed!r}"
+        if name == "Constant":
+            return f"keras.initializers.Constant({params['value']!r})"
+        if name == "Normal":
+            return f"keras.initializers.RandomNormal(mean={params['mean']!r}, stddev={params['std']!r}{seed})"
+        if name == "Uniform":
+            return f"keras.initializers.RandomUniform(minval={params['minval']!r}, maxval={params['maxval']!r}{seed})"
+        if name == "TruncatedNormal":
+            return f"keras.initializers.TruncatedNormal(mean={params['mean']!r}, stddev={params['std']!r}{seed})"
+        if name == "Orthogonal":
+            return f"keras.initializers.Orthogonal(gain={params['scale']!r}{seed})"
+        if name in ("HeNormal", "HeUniform", "XavierNormal", "XavierUniform"):
+            mode = "fan_in" if name.startswith("He") else "fan_avg"
+            scale = params["gain"] if name.startswith("He") else params["gain"] / 2
+            distribution = "uniform" if name.endswith("Uniform") else "untruncated_normal"
+        else:
+            mode, scale, distribution = params["mode"], params["scale"], params["distribution"]
+        if len(shape) == 1 and mode != "fan_in":
+            # Keras counts fan_out = n for a (n,) bias, neuwidgets (NeuPy) 1: spell out the numbers.
+            std = init.from_config(config).expected_std(shape)
+            if distribution == "uniform":
+                limit = math.sqrt(3.0) * std
+                return f"keras.initializers.RandomUniform(minval={-limit!r}, maxval={limit!r}{seed})"
+            if distribution == "untruncated_normal":
+                return f"keras.initializers.RandomNormal(mean=0.0, stddev={std!r}{seed})"
+            return f"keras.initializers.TruncatedNormal(mean=0.0, stddev={std / init.TRUNCATED_STD!r}{seed})"
+        return (f"keras.initializers.VarianceScaling(scale={scale!r}, mode={mode!r}, "
+                f"distribution={distribution!r}{seed})")
+
+
+#: Small definitions the Keras export adds to a script when the design needs them.
+_KERAS_HELPERS = {
+    "leaky_relu": '''
+def leaky_relu(alpha):
+    """max(z, alpha·z) (neuwidgets Relu(alpha=...) and LeakyRelu)."""
+    return lambda z: keras.ops.leaky_relu(z, negative_slope=alpha)''',
+    "elu": '''
+def elu(alpha):
+    """z for z > 0, alpha·(exp(z) − 1) otherwise."""
+    return lambda z: keras.activations.elu(z, alpha=alpha)''',
+    "hard_sigmoid": '''
+def hard_sigmoid(z):
+    """clip(0.2·z + 0.5, 0, 1): neuwidgets' HardSigmoid (Keras' own hard_sigmoid differs)."""
+    return keras.ops.clip(0.2 * z + 0.5, 0.0, 1.0)''',
+    "FixedValues": '''
+class FixedValues(keras.initializers.Initializer):
+    """The fixed values of a parameter saved in the design."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype="float32")
+
+    def __call__(self, shape, dtype=None):
+        if tuple(shape) != self.values.shape:
+            raise ValueError(f"fixed values have shape {self.values.shape}, expected {tuple(shape)}")
+        return keras.ops.convert_to_tensor(self.values, dtype=dtype)''',
+    "FromNeuwidgets": '''
+class FromNeuwidgets(keras.initializers.Initializer):
+    """A neuwidgets initializer (``sample(shape)``) called as a Keras initializer."""
+
+    def __init__(self, initializer):
+        self.initializer = initializer
+
+    def __call__(self, shape, dtype=None):
+        values = init.as_float32(self.initializer.sample(tuple(shape)), tuple(shape), repr(self.initializer))
+        return keras.ops.convert_to_tensor(np.asarray(values), dtype=dtype)''',
+    "SharedDense": '''
+class SharedDense(keras.layers.Layer):
+    """Dense layer, activation(x @ kernel + bias), whose ``kernel`` and/or ``bias`` is
+    the variable of an earlier layer (a shared parameter: one variable, trained once)."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel=None, bias=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.use_bias = units, use_bias
+        self.activation = keras.activations.get(activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self._shared = (kernel, bias)
+
+    def build(self, input_shape):
+        kernel, bias = self._shared
+        self.kernel = kernel if kernel is not None else self.add_weight(
+            shape=(input_shape[-1], self.units), initializer=self.kernel_initializer, name="kernel")
+        self.bias = None
+        if self.use_bias:
+            self.bias = bias if bias is not None else self.add_weight(
+                shape=(self.units,), initializer=self.bias_initializer, name="bias")
+
+    def call(self, x):
+        z = keras.ops.matmul(x, self.kernel)
+        if self.bias is not None:
+            z = z + self.bias
+        return self.activation(z)''',
+}

@@ -1,0 +1,152 @@
+"""Command line: ``python -m neuwidgets render`` and ``demo`` (issue #5)."""
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from neuwidgets import __main__ as cli
+
+from _designs import EXAMPLES, ran, small, text, with_custom
+
+
+def png_size(path):
+    """(width, height) of a PNG file; fails for anything that is not a PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize("example, trust, panels", [("tanh_deep", False, 18), ("tied_relu", False, 5),
+                                                    ("custom_gamma", True, 6)])
+def test_render_draws_every_example(example, trust, panels, tmp_path, capsys, monkeypatch):
+    from neuwidgets import plotting
+    drawn = {}
+    original = plotting.plot_weight_distributions
+
+    def spy(network, **kwargs):
+        fig = original(network, **kwargs)
+        drawn["axes"], drawn["network"] = len(fig.axes), network
+        return fig
+    monkeypatch.setattr(plotting, "plot_weight_distributions", spy)
+    weights, depth = tmp_path / "weights.png", tmp_path / "depth.png"
+    args = ["render", EXAMPLES / f"{example}.json", "-o", weights, "--activations", depth, "--dpi", "50"]
+    status, out, err = run(capsys, *args, *(["--trust"] if trust else []))
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [f"wrote {weights}", f"wrote {depth}"]
+    spec = json.loads((EXAMPLES / f"{example}.json").read_text())
+    assert [layer.name for layer in drawn["network"].layers] == [entry["name"] for entry in spec["layers"]]
+    assert drawn["axes"] == panels  # one panel per distinct variable: shared ones once
+    width, height = png_size(weights)
+    assert width > 200 and height > 100
+    assert png_size(depth)[0] >= 400  # 8 inches at 50 dpi
+
+
+def test_render_defaults_the_output_next_to_the_design(tmp_path, capsys):
+    design = tmp_path / "small.json"
+    design.write_text(text(small()))
+    status, out, _ = run(capsys, "render", design, "--dpi", "40")
+    assert status == 0 and out.strip() == f"wrote {tmp_path / 'small-weights.png'}"
+    assert png_size(tmp_path / "small-weights.png")[0] > 100
+
+
+def test_untrusted_custom_code_is_refused_and_not_run(tmp_path, capsys):
+    folder = tmp_path / "markers"
+    folder.mkdir()
+    design = tmp_path / "d.json"
+    design.write_text(text(with_custom(folder)))
+    status, out, err = run(capsys, "render", design, "-o", tmp_path / "w.png")
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1
+    assert "custom initializer code (Boom)" in err and "pass --trust" in err and str(design) in err
+    assert ran(folder) == [] and not (tmp_path / "w.png").exists()
+    status, _, _ = run(capsys, "render", design, "-o", tmp_path / "w.png", "--trust", "--dpi", "40")
+    assert status == 0 and ran(folder) == ["defined", "sampled"]
+
+
+def _bad_files(tmp_path):
+    bad = {"not-json.json": "{'format': 1", "shape.json": json.dumps([1, 2]),
+           "units.json": text({**small(), "layers": small()["layers"][:1] + [
+               {**small()["layers"][1], "n_units": -2}]}),
+           "future.json": text({**small(), "format": 9})}
+    for name, content in bad.items():
+        (tmp_path / name).write_text(content)
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00garbage")
+    return {
+        "not JSON": (["render", tmp_path / "not-json.json"], "a design must be JSON text"),
+        "not a design": (["render", tmp_path / "shape.json"], "a design is a JSON object, got list"),
+        "bad units": (["render", tmp_path / "units.json"], "design.layers[1] (Tanh layer 'a').n_units: -2 is less"),
+        "future format": (["render", tmp_path / "future.json"], "design.format is 9: newer than"),
+        "not text": (["render", tmp_path / "binary.json"], "cannot read"),
+        "missing file": (["render", tmp_path / "missing.json"], "cannot read '"),
+        "output folder missing": (["render", EXAMPLES / "tied_relu.json", "-o", tmp_path / "nope" / "w.png"],
+                                  "the folder"),
+        "output is a folder": (["render", EXAMPLES / "tied_relu.json", "-o", tmp_path], "it is a folder"),
+        "activations folder missing": (["render", EXAMPLES / "tied_relu.json", "-o", tmp_path / "w.png",
+                                        "--activations", tmp_path / "nope" / "a.png"], "does not exist"),
+        "bad dpi": (["render", EXAMPLES / "tied_relu.json", "-o", tmp_path / "w.png", "--dpi", "0"], "--dpi"),
+    }
+
+
+def test_bad_input_gets_one_line_on_stderr_and_status_2(tmp_path, capsys):
+    for case, (argv, expected) in _bad_files(tmp_path).items():
+        status, out, err = run(capsys, *argv)
+        assert status == 2, case
+        assert err.startswith("neuwidgets render: ") and err.count("\n") == 1, (case, err)
+        assert expected in err, (case, err)
+    assert not (tmp_path / "w.png").exists()
+
+
+def test_help_for_each_command(capsys):
+    for argv, expected in [([], ["render", "demo"]), (["render"], ["--trust", "--activations", "-o OUTPUT"]),
+                           (["demo"], ["JupyterLab", ".[lab]"])]:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main([*argv, "--help"])
+        assert exit_.value.code == 0
+        out = capsys.readouterr().out
+        for part in expected:
+            assert part in out
+
+
+def test_demo_opens_the_quickstart_in_jupyterlab(monkeypatch, capsys, tmp_path):
+    calls = []
+    notebook = tmp_path / "quickstart.ipynb"
+    notebook.write_text("{}")
+    monkeypatch.setattr(cli, "QUICKSTART", notebook)
+    monkeypatch.setattr(cli.subprocess, "run", lambda command: calls.append(command) or
+                        subprocess.CompletedProcess(command, 0))
+    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: object())
+    assert run(capsys, "demo")[0] == 0
+    assert calls == [[sys.executable, "-m", "jupyterlab", str(notebook)]]
+
+
+def test_demo_without_jupyterlab_says_how_to_install_it(monkeypatch, capsys):
+    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: None)
+    status, _, err = run(capsys, "demo")
+    assert status == 2 and err == 'neuwidgets demo: the demo needs JupyterLab: pip install -e ".[lab]" ' \
+                                  "(or pip install jupyterlab)\n"
+
+
+def test_demo_without_the_notebook_says_so(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(cli, "QUICKSTART", tmp_path / "missing.ipynb")
+    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: object())
+    status, _, err = run(capsys, "demo")
+    assert status == 2 and "quickstart notebook is missing" in err
+
+
+def test_python_dash_m_renders_in_a_fresh_interpreter(tmp_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-m", "neuwidgets", "render", str(EXAMPLES / "custom_gamma.json"),
+               "-o", str(tmp_path / "w.png"), "--dpi", "40"]
+    refused = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].startswith("neuwidgets render: ")
+    assert "pass --trust" in refused.stderr and not (tmp_path / "w.png").exists()
