@@ -322,7 +322,12 @@ class NetworkSpec:
     def _initializer(self, config, compiled, layer_entry, parameter, errors):
         where = f"{layer_entry['kind']} layer '{layer_entry['name']}': parameter '{parameter}'"
         name = config["name"]
-        if name in self.data["custom"] and name not in compiled and name not in self.classes:
+        live = self.classes.get(name)
+        # A live class stands for the design's code only when it was compiled from that very
+        # code (typed in this session's widget); otherwise the code is the design's own.
+        typed = live is not None and name in self.data["custom"] and \
+            clean_code(getattr(live, "_neuwidgets_code", None) or "\n") == self.data["custom"][name]
+        if name in self.data["custom"] and name not in compiled and not typed:
             errors.append({"layer": layer_entry["name"], "parameter": parameter,
                            "message": f"{UNTRUSTED} {name!r}: trust the design to run its code"})
             return init.Constant(0)

@@ -65,6 +65,14 @@ def _user_classes():
     return found
 
 
+def _expected_std(initializer, shape):
+    """The initializer's theoretical std, or None (also when a custom one fails to say)."""
+    try:
+        return None if initializer is None else initializer.expected_std(shape)
+    except Exception:
+        return None
+
+
 def _png64(data):
     return base64.b64encode(data).decode("ascii")
 
@@ -137,9 +145,10 @@ class NetworkBuilder(anywidget.AnyWidget):
         """The last valid :class:`~neuwidgets.network.Network`."""
         return self._build.network
 
-    def to_code(self):
-        """Python source (neuwidgets API) that rebuilds this design as ``network``."""
-        return self._portable_spec().to_code()
+    def to_code(self, target="neuwidgets"):
+        """Python source that rebuilds this design: ``"neuwidgets"`` (a ``network``) or
+        ``"keras"`` (a ``model``); see :meth:`NetworkSpec.to_code`."""
+        return self._portable_spec().to_code(target=target)
 
     # -- edits ---------------------------------------------------------------------------
     def add_layer(self, kind, n_units=None, index=None, **params):
@@ -297,6 +306,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         """Write the design as JSON to ``path`` atomically (a crash leaves the old file whole)."""
         path = Path(path)
         text = self._portable_spec().to_json()
+        temporary = None
         try:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as file:
@@ -305,6 +315,8 @@ class NetworkBuilder(anywidget.AnyWidget):
                 os.fsync(file.fileno())
             os.replace(temporary, path)
         except OSError as exc:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
             raise InvalidValueError(f"save: cannot write {str(path)!r}: {exc.strerror or exc}") from exc
 
     def load(self, path, trust=False):
@@ -409,27 +421,28 @@ class NetworkBuilder(anywidget.AnyWidget):
                 if value is None:
                     continue
                 variable = layer.variable(parameter)
-                owner = network.layer(users[id(variable)][0])
-                initializer = owner.parameters[parameter] if isinstance(owner.parameters[parameter], init.Initializer) \
-                    else layer.parameters[parameter]
-                is_init = isinstance(initializer, init.Initializer)
-                shape = tuple(variable.shape)
-                config = initializer.get_config() if is_init else None
+                sharers = users[id(variable)]
                 message = problems.get((entry["name"], parameter))
-                custom_name = config["name"] if config and config["name"] not in init.BUILTINS else None
-                code = spec.data["custom"].get(custom_name) or getattr(self._classes.get(custom_name), "_neuwidgets_code", None)
+                untrusted = message is not None and UNTRUSTED in message
+                values = [network.layer(name).parameters[parameter] for name in sharers]
+                initializer = None if untrusted else next(
+                    (v for v in values if isinstance(v, init.Initializer)), None)
+                config = value.get("initializer") if untrusted else initializer and initializer.get_config()
+                custom = config and config["name"] not in init.BUILTINS and config["name"]
+                shape = tuple(variable.shape)
                 parameters.append({
-                    "name": parameter, "shape": list(shape),
-                    "initializer": config if not (message and UNTRUSTED in message) else value.get("initializer"),
-                    "label": repr(initializer) if is_init else f"values {shape}",
-                    "formula": getattr(initializer, "formula", None),
-                    "expected_std": initializer.expected_std(shape) if is_init else None,
+                    "name": parameter, "shape": list(shape), "initializer": config,
+                    "label": repr(initializer) if initializer else
+                    (f"{UNTRUSTED} {custom}" if untrusted else f"values {shape}"),
+                    "formula": initializer and initializer.formula,
+                    "expected_std": _expected_std(initializer, shape),
                     "variable": variable.name,
                     "link": value.get("link"),
                     "link_error": message if "link" in value else None,
-                    "shared_with": [name for name in users[id(variable)] if name != entry["name"]],
-                    "code": code,
-                    "trusted": not (message and UNTRUSTED in message),
+                    "shared_with": [name for name in sharers if name != entry["name"]],
+                    "code": custom and (spec.data["custom"].get(custom) or
+                                        getattr(self._classes.get(custom), "_neuwidgets_code", None)) or None,
+                    "trusted": not untrusted,
                     "error": message if "link" not in value else None,
                 })
             layers.append({
