@@ -1,4 +1,4 @@
-"""Execute examples/initialization_lab.ipynb with nbclient and check what it shows."""
+"""Execute the example notebooks with nbclient and check what they show."""
 import base64
 import os
 import re
@@ -11,15 +11,15 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 from jupyter_client.kernelspec import NoSuchKernel  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "examples" / "initialization_lab.ipynb"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+def execute(name, folder):
+    """Run ``examples/<name>`` in a fresh kernel, in ``folder``; return it and the seconds taken."""
+    notebook = nbformat.read(EXAMPLES / name, as_version=4)
     client = nbclient.NotebookClient(notebook, kernel_name="python3", timeout=120,
-                                     resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+                                     resources={"metadata": {"path": str(folder)}})
     start = time.perf_counter()
     # The kernel inherits this environment: quiet TensorFlow's C++ start-up logs.
     previous = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
@@ -34,6 +34,11 @@ def executed(tmp_path_factory):
         else:
             os.environ["TF_CPP_MIN_LOG_LEVEL"] = previous
     return notebook, time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    return execute("initialization_lab.ipynb", EXAMPLES)
 
 
 def outputs(notebook):
@@ -76,3 +81,21 @@ def test_printed_numbers_tell_the_story(executed):
     assert xavier[0] == pytest.approx(0.63, rel=0.15) and xavier[1] == pytest.approx(0.23, rel=0.15)
     assert xavier[2] < 0.01 and 0.1 < xavier[3] < 1.5  # healthy
     assert 0.4 < he[1] < 0.9 and he[2] < 0.05
+
+
+def test_quickstart_builds_links_and_exports(tmp_path):
+    notebook, _ = execute("quickstart.ipynb", tmp_path)
+    assert not [o for o in outputs(notebook) if o.get("output_type") == "error"]
+    text = "".join(o.get("text", "") for o in outputs(notebook) if o.get("output_type") == "stream")
+    assert "(?, 10) -> [... 5 layers ...] -> (?, 15)" in text
+    assert ("['layer/hidden/weight:0', 'layer/hidden/bias:0', 'layer/output/weight:0', 'layer/output/bias:0', "
+            "'layer/tied-a/weight:0', 'layer/tied-a/bias:0', 'layer/tied-b/bias:0']") in text
+    assert "parameters: 1050" in text
+    # the exported code holds both custom initializers and the link
+    assert "class Scaled(init.Initializer):" in text and "class Gamma(init.Initializer):" in text
+    assert "weight=network.layer('tied-a').variable('weight')" in text
+    results = [o["data"]["text/plain"] for o in outputs(notebook) if o.get("output_type") == "execute_result"]
+    assert "Scaled(scale=0.5)" in results
+    assert "(1050, 1050)" in results  # Keras counts the shared weight once, like the network
+    widget = [o for o in outputs(notebook) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(widget) == 1
