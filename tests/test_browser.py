@@ -289,6 +289,9 @@ def test_builder_end_to_end(lab):
         weight = details.locator('[data-testid="nw-param"][data-parameter="weight"]')
         panel = lab.testid("nw-panel", weight)
         expect(panel).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+        # shown at its natural size (300 x 170 pixels), not blown up
+        natural, shown = panel.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]")
+        assert natural == 300 and shown <= 302, (natural, shown)  # + its 1 px border
         old_src = panel.get_attribute("src")
         lab.testid("nw-init-select", weight).select_option("Uniform")
         type_into(weight.locator('[data-testid="nw-init-param"][data-name="minval"]'), "-0.5")
