@@ -206,7 +206,7 @@ const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function parseParamValue(text, spec) {
   const t = text.trim();
   if (t === "") return spec.name === "seed" || spec.default === null ? null : text;
-  if (NUMBER_RE.test(t)) return Number(t);
+  if (NUMBER_RE.test(t) && Number.isFinite(Number(t))) return Number(t); // "1e400" goes as text: Python says why
   if (typeof spec.default === "boolean" && (t === "true" || t === "false")) return t === "true";
   return text;
 }

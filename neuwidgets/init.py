@@ -17,7 +17,6 @@ import math
 import numbers
 import random
 
-import numpy as np
 
 from .errors import InitializerError, InvalidTypeError, InvalidValueError
 
@@ -348,6 +347,19 @@ class VarianceScaling(Initializer):
             return tf.random.stateless_normal(shape, self._seed(), 0.0, std)
         limit = math.sqrt(3.0) * std
         return tf.random.stateless_uniform(shape, self._seed(), -limit, limit)
+
+
+def expected_std_of(value, shape):
+    """``value.expected_std(shape)`` as a float when ``value`` is an :class:`Initializer`;
+    None for anything else, where no theory applies, or when a custom initializer's own
+    ``expected_std`` raises (what it samples is then shown without a theory)."""
+    if not isinstance(value, Initializer):
+        return None
+    try:
+        std = value.expected_std(tuple(shape))
+    except Exception:
+        return None
+    return None if std is None else float(std)
 
 
 #: The built-in initializers by name, in the order the builder lists them.

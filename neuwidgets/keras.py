@@ -11,20 +11,26 @@ from .layers import Dropout, Input, Linear
 
 
 class SharedDense(keras.layers.Layer):
-    """``activation(x @ kernel + bias)`` whose kernel and/or bias may be another layer's
-    Keras variable. Kernel ``(n_inputs, n_units)``, bias ``(n_units,)``."""
+    """Dense layer, activation(x @ kernel + bias), whose ``kernel`` and/or ``bias`` is
+    the variable of an earlier layer (a shared parameter: one variable, trained once)."""
 
-    def __init__(self, kernel, bias, activation, **kwargs):
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel=None, bias=None, **kwargs):
         super().__init__(**kwargs)
-        self._given = (kernel, bias)
-        self.activation = activation
+        self.units, self.use_bias = units, use_bias
+        self.activation = keras.activations.get(activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self._shared = (kernel, bias)
 
     def build(self, input_shape):
-        # A given keras.Variable is used as is (shared); a NumPy array becomes our own.
-        self.kernel, self.bias = (
-            value if isinstance(value, keras.Variable) or value is None
-            else self.add_weight(shape=value.shape, initializer=keras.initializers.Constant(value), name=name)
-            for value, name in zip(self._given, ("kernel", "bias")))
+        kernel, bias = self._shared
+        self.kernel = kernel if kernel is not None else self.add_weight(
+            shape=(input_shape[-1], self.units), initializer=self.kernel_initializer, name="kernel")
+        self.bias = None
+        if self.use_bias:
+            self.bias = bias if bias is not None else self.add_weight(
+                shape=(self.units,), initializer=self.bias_initializer, name="bias")
 
     def call(self, x):
         z = keras.ops.matmul(x, self.kernel)
@@ -51,9 +57,11 @@ def to_keras(network):
         if not isinstance(layer, Linear):
             raise InvalidValueError(f"to_keras: cannot export {layer}")
         variables = layer.variables
-        given = [keras_variables.get(id(variables[p]), variables[p].numpy()) if p in variables else None
-                 for p in ("weight", "bias")]
-        keras_layer = SharedDense(*given, activation=layer.activation, name=layer.name)
+        shared = {p: keras_variables.get(id(variable)) for p, variable in variables.items()}
+        values = {p: keras.initializers.Constant(variable.numpy()) for p, variable in variables.items()}
+        keras_layer = SharedDense(layer.n_units, activation=layer.activation, use_bias="bias" in variables,
+                                  kernel_initializer=values["weight"], bias_initializer=values.get("bias", "zeros"),
+                                  kernel=shared["weight"], bias=shared.get("bias"), name=layer.name)
         x = keras_layer(x)
         for parameter, attribute in (("weight", "kernel"), ("bias", "bias")):
             if parameter in variables:

@@ -91,18 +91,22 @@ class Network:
                 return layer
         raise InvalidValueError(f"no layer named {name!r}; layers: {', '.join(l.name for l in self.layers)}")
 
+    def sharing(self):
+        """Ordered ``{variable.ref(): [(layer, parameter name), ...]}``: every distinct
+        variable, in layer order, with each layer parameter that uses it (the first owns
+        it). Creates variables on first use."""
+        users = {}
+        for layer in self.layers:
+            for parameter, variable in layer.variables.items():
+                users.setdefault(variable.ref(), []).append((layer, parameter))
+        return users
+
     @property
     def variables(self):
         """Ordered ``{(layer, parameter name): tf.Variable}`` in layer order; a variable
         shared by several layers appears once, under the first. Creates variables on
         first use (inside the current ``tf.distribute`` strategy scope, if any)."""
-        result, seen = {}, set()
-        for layer in self.layers:
-            for parameter, variable in layer.variables.items():
-                if id(variable) not in seen:
-                    seen.add(id(variable))
-                    result[(layer, parameter)] = variable
-        return result
+        return {users[0]: ref.deref() for ref, users in self.sharing().items()}
 
     @property
     def n_parameters(self):

@@ -97,6 +97,14 @@ def _title(record):
     return f"{record['parameter']} of {layers}{shared}"
 
 
+def std_text(record):
+    """``"std 0.0312 measured · 0.0316 expected"`` (or ``"· no expected std"``): the line
+    under every parameter plot that compares the sample with the initializer's theory."""
+    expected = record.get("expected_std")
+    expected = "no expected std" if expected is None else f"{_fmt(expected)} expected"
+    return f"std {_fmt(record['std'])} measured · {expected}"
+
+
 def _shape_text(shape):
     return "×".join(str(dim) for dim in shape)
 
@@ -122,10 +130,7 @@ def theoretical_density(initializer, shape, x):
         return ("constant", float(initializer.value))
     if not isinstance(initializer, init.Initializer):
         return None
-    try:
-        std = initializer.expected_std(tuple(shape))
-    except Exception:
-        std = None
+    std = init.expected_std_of(initializer, shape)
     x = np.asarray(x, dtype=np.float64)
     if isinstance(initializer, init.Uniform):
         low, high = initializer.minval, initializer.maxval
@@ -174,14 +179,13 @@ def plot_parameter(record, ax, legend=True):
     parameter value). The title names the parameter and every layer using it
     (``"weight of relu-1, relu-2 (shared)"``). With ``legend`` two lines under the
     title act as the legend: the initializer's repr and the shape (in the colour of
-    its theoretical curve) and ``"std <measured> measured vs <expected> expected"`` (in
+    its theoretical curve) and :func:`std_text` (in
     the colour of the histogram). Returns ``ax``.
     """
     counts = np.asarray(record["counts"], dtype=np.float64)
     edges = np.asarray(record["edges"], dtype=np.float64)
     total = counts.sum()
     initializer = record.get("initializer")
-    expected = record.get("expected_std")
     label = record.get("label") or (repr(initializer) if initializer is not None else "values given")
     has_theory = False
     if record["std"] == 0 or record["min"] == record["max"]:
@@ -218,9 +222,8 @@ def plot_parameter(record, ax, legend=True):
     ax.set_xlabel(f"{record['parameter']} value")
     ax.set_ylabel("density")
     if legend:
-        expected_text = "no expected std" if expected is None else f"{_fmt(expected)} expected"
         lines = [(f"{label} · {_shape_text(record['shape'])}", PALETTE["theory"] if has_theory else PALETTE["text"]),
-                 (f"std {_fmt(record['std'])} measured vs {expected_text}", PALETTE["measured"])]
+                 (std_text(record), PALETTE["measured"])]
         _header(ax, _title(record), lines)
     else:
         ax.set_title(_title(record), loc="left")
@@ -446,7 +449,7 @@ class _Panel:
     def _draw(self, record):
         counts = np.asarray(record["counts"], dtype=np.float64)
         edges = np.asarray(record["edges"], dtype=np.float64)
-        initializer, expected = record.get("initializer"), record.get("expected_std")
+        initializer = record.get("initializer")
         spike = record["std"] == 0 or record["min"] == record["max"]
         if spike:
             low, high = record["min"] - max(abs(record["min"]) * 0.5, 1.0), record["min"] + max(abs(record["min"]) * 0.5, 1.0)
@@ -475,8 +478,7 @@ class _Panel:
         ticks = [tick for tick in self.locator.tick_values(low, high) if low <= tick <= high]
         self.ax.set_xticks(ticks, [_fmt(float(f"{tick:.3g}")) for tick in ticks])
         self.ax.set_xlabel(f"{record['parameter']} value")
-        expected_text = "" if expected is None else f" · {_fmt(expected)} expected"
-        self.text.set_text(f"std {_fmt(record['std'])} measured{expected_text}")
+        self.text.set_text(std_text(record))
         buffer = io.BytesIO()
         self.figure.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
         return buffer.getvalue()

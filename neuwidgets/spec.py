@@ -172,8 +172,6 @@ def _schema_message(error, data):
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"{where}: expected {expected}, got {type(instance).__name__} {_short(instance)}"
-    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return f"{where}: {error.message}"
     return f"{where}: {error.message}"[:500]
 
 
@@ -210,16 +208,17 @@ class NetworkSpec:
     # -- JSON ---------------------------------------------------------------------------
     @classmethod
     def from_json(cls, text, trust=False, classes=None):
-        """Parse and validate a design; custom code stays unrun unless ``trust=True``."""
+        """Parse and validate a design; custom code stays unrun unless ``trust=True``.
+
+        A link that cannot hold (a missing layer, other shapes) is not refused here, so
+        that a design saved with a broken link opens again and shows it:
+        :meth:`build` refuses it, :meth:`build_report` reports it.
+        """
         try:
             data = json.loads(text)
         except (TypeError, ValueError) as exc:
             raise InvalidValueError(f"a design must be JSON text: {exc}") from None
-        spec = cls(data, trust=trust, classes=classes)
-        problems = spec.link_problems(spec._make_network(lambda *args: init.Constant(0)))
-        if problems:
-            raise InvalidValueError(spec._describe(problems[0]))
-        return spec
+        return cls(data, trust=trust, classes=classes)
 
     def _describe(self, problem):
         """``Relu layer 'b': parameter 'weight': <message>`` for a soft error."""
@@ -227,7 +226,19 @@ class NetworkSpec:
         return f"{entry['kind']} layer {problem['layer']!r}: parameter '{problem['parameter']}': {problem['message']}"
 
     def to_json(self, indent=2):
-        return json.dumps(self.data, indent=indent)
+        """The design as JSON text, with the source of every custom class it uses."""
+        return json.dumps(self._portable_data(), indent=indent)
+
+    def _portable_data(self):
+        """A copy of the design holding the source of the live classes it uses (classes
+        from notebook cells live only in this kernel): what leaves the kernel."""
+        data = copy.deepcopy(self.data)
+        for entry in data["layers"]:
+            for value in (entry.get("parameters") or {}).values():
+                name = ((value or {}).get("initializer") or {}).get("name")
+                if name in self.classes and name not in data["custom"]:
+                    data["custom"][name] = class_source(self.classes[name])
+        return data
 
     def to_dict(self):
         return copy.deepcopy(self.data)
@@ -261,6 +272,10 @@ class NetworkSpec:
             raise InvalidValueError(_schema_message(error, data))
         data.setdefault("custom", {})
         data["custom"] = {name: clean_code(code) for name, code in data["custom"].items()}
+        taken = sorted(set(data["custom"]) & set(init.BUILTINS))
+        if taken:
+            raise InvalidValueError(f"design.custom: {', '.join(map(repr, taken))} is the name of a built-in "
+                                    "initializer; a custom initializer needs a name of its own")
         names = [entry["name"] for entry in data["layers"]]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -275,6 +290,11 @@ class NetworkSpec:
             if kind is Dropout:
                 entry["options"] = {"proba": 0.5, **entry.get("options", {})}
             elif issubclass(kind, Linear):
+                extra = sorted(set(entry.get("options", {})) - set(kind.options))
+                if extra:
+                    raise InvalidValueError(
+                        f"design.layers[{index}] ({entry['kind']} layer {entry['name']!r}).options: unexpected "
+                        f"{', '.join(map(repr, extra))}; {entry['kind']} takes {', '.join(map(repr, kind.options)) or 'none'}")
                 entry["options"] = {**kind.options, **entry.get("options", {})}
             for parameter, value in entry.get("parameters", {}).items():
                 where = f"design.layers[{index}] ({entry['kind']} layer {entry['name']!r}): parameter '{parameter}'"
@@ -293,6 +313,11 @@ class NetworkSpec:
                         config["params"] = init.from_config(config).get_config()["params"]
                     except NeuwidgetsError as exc:
                         raise type(exc)(f"{where}: {exc}") from None
+                try:
+                    json.dumps(config["params"], allow_nan=False)
+                except (TypeError, ValueError):
+                    raise InvalidTypeError(f"{where}: {config['name']} parameters must be JSON numbers, strings, "
+                                           f"lists or null, got {_short(config['params'])}") from None
 
     @staticmethod
     def _check_values(values, where):
@@ -423,10 +448,7 @@ class NetworkSpec:
                 if "link" in value and (entry["name"], parameter) not in broken:
                     links.append((layer, parameter, value["link"]))
                     continue
-                initializer = value.get("initializer", {}).get("name")
-                key = (entry["name"], parameter, json.dumps(value, sort_keys=True),
-                       self.data["custom"].get(initializer), id(self.classes.get(initializer)),
-                       layer.parameter_shapes()[parameter])
+                key = self._variable_key(entry, parameter, layer)
                 if (entry["name"], parameter) in placeholders:
                     continue
                 keys[(entry["name"], parameter)] = key
@@ -442,6 +464,24 @@ class NetworkSpec:
                 raise
             raise InitializerError(f"{exc} (line {line} of the custom code)") from exc.__cause__
         return BuildResult(network, errors, keys)
+
+    def _variable_key(self, entry, parameter, layer):
+        """What decides a parameter's sampled variable: layer name, parameter, its value
+        in the design, the custom code or class behind it, and its shape."""
+        value = entry["parameters"][parameter]
+        initializer = value.get("initializer", {}).get("name")
+        return (entry["name"], parameter, json.dumps(value, sort_keys=True), self.data["custom"].get(initializer),
+                id(self.classes.get(initializer)), layer.parameter_shapes()[parameter])
+
+    def reusable_from(self, network):
+        """``{key: tf.Variable}`` (for :meth:`build_report`'s ``reuse``) of the variables of
+        ``network`` — whose design this is — that it owns: building keeps its values."""
+        reuse = {}
+        for entry, layer in zip(self.data["layers"], network.layers):
+            for parameter, value in (entry.get("parameters") or {}).items():
+                if value is not None and "link" not in value:
+                    reuse[self._variable_key(entry, parameter, layer)] = layer.variable(parameter)
+        return reuse
 
     @staticmethod
     def _check_budget(network, max_parameters):
@@ -467,9 +507,12 @@ class NetworkSpec:
     def from_network(cls, network):
         """The design of an existing network: initializers as configs, arrays and
         variables as ``values``, a variable used by several layers as links to the
-        first. Raises :class:`InvalidValueError` for what a design cannot hold."""
+        first. A custom initializer class of this kernel (a notebook cell) stays a live
+        class (:attr:`classes`; its source goes into what leaves the kernel: :meth:`to_json`,
+        :meth:`to_code`); one compiled from a design's code keeps that code. Raises
+        :class:`InvalidValueError` for what a design cannot hold."""
         import tensorflow as tf
-        owners, custom, entries = {}, {}, []
+        owners, custom, live, entries = {}, {}, {}, []
         for layer in network.layers:
             entry = {"kind": type(layer).__name__, "name": layer.name}
             if type(layer).__name__ not in KINDS:
@@ -487,15 +530,18 @@ class NetworkSpec:
                         continue
                     if isinstance(value, init.Initializer):
                         config = value.get_config()
-                        if config["name"] not in init.BUILTINS:
-                            custom[config["name"]] = class_source(type(value))
+                        klass = type(value)
+                        if config["name"] not in init.BUILTINS and getattr(klass, "_neuwidgets_code", None):
+                            custom[config["name"]] = clean_code(klass._neuwidgets_code)  # a design's own code
+                        elif config["name"] not in init.BUILTINS:
+                            live[config["name"]] = klass  # a class of this kernel (a notebook cell)
                         entry["parameters"][parameter] = {"initializer": config}
                     else:
                         entry["parameters"][parameter] = {"values": layer.variable(parameter).numpy().tolist()}
                     if parameter in layer._variables:
                         owners[id(layer._variables[parameter])] = layer.name
             entries.append(entry)
-        return cls({"format": FORMAT, "layers": entries, "custom": custom}, trust=True)
+        return cls({"format": FORMAT, "layers": entries, "custom": custom}, trust=True, classes=live)
 
     # -- code export ----------------------------------------------------------------------
     def to_code(self, target="neuwidgets"):
@@ -523,7 +569,7 @@ class NetworkSpec:
         problems = self.link_problems(self._make_network(lambda *args: init.Constant(0)))
         if problems:
             raise InvalidValueError(f"to_code: {self._describe(problems[0])}")
-        data = copy.deepcopy(self.data)
+        data = self._portable_data()
         entries = {entry["name"]: entry for entry in data["layers"]}
         for index, entry in enumerate(data["layers"]):
             for parameter, value in (entry.get("parameters") or {}).items():
@@ -636,9 +682,12 @@ class NetworkSpec:
         if data["custom"]:
             lines += ["import tensorflow as tf", "", "from neuwidgets import init", ""]
             lines += self._custom_lines(data)
-        for helper in ("leaky_relu", "elu", "hard_sigmoid", "FixedValues", "FromNeuwidgets", "SharedDense"):
+        for helper in ("leaky_relu", "elu", "hard_sigmoid", "FixedValues", "FromNeuwidgets"):
             if helper in helpers:
                 lines += [_KERAS_HELPERS[helper].strip("\n"), "", ""]
+        if "SharedDense" in helpers:  # the very class Network.to_keras uses
+            from .keras import SharedDense
+            lines += [inspect.getsource(SharedDense).strip("\n"), "", ""]
         return "\n".join(lines + body) + "\n"
 
     def _keras_activation(self, entry, helpers):
@@ -736,32 +785,4 @@ class FromNeuwidgets(keras.initializers.Initializer):
     def __call__(self, shape, dtype=None):
         values = init.as_float32(self.initializer.sample(tuple(shape)), tuple(shape), repr(self.initializer))
         return keras.ops.convert_to_tensor(np.asarray(values), dtype=dtype)''',
-    "SharedDense": '''
-class SharedDense(keras.layers.Layer):
-    """Dense layer, activation(x @ kernel + bias), whose ``kernel`` and/or ``bias`` is
-    the variable of an earlier layer (a shared parameter: one variable, trained once)."""
-
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel=None, bias=None, **kwargs):
-        super().__init__(**kwargs)
-        self.units, self.use_bias = units, use_bias
-        self.activation = keras.activations.get(activation)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self._shared = (kernel, bias)
-
-    def build(self, input_shape):
-        kernel, bias = self._shared
-        self.kernel = kernel if kernel is not None else self.add_weight(
-            shape=(input_shape[-1], self.units), initializer=self.kernel_initializer, name="kernel")
-        self.bias = None
-        if self.use_bias:
-            self.bias = bias if bias is not None else self.add_weight(
-                shape=(self.units,), initializer=self.bias_initializer, name="bias")
-
-    def call(self, x):
-        z = keras.ops.matmul(x, self.kernel)
-        if self.bias is not None:
-            z = z + self.bias
-        return self.activation(z)''',
 }

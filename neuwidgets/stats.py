@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import init
-from .errors import InvalidTypeError, InvalidValueError, NeuwidgetsError, ShapeError
+from .errors import InvalidTypeError, InvalidValueError, ShapeError
 from .layers.base import Input, Layer, format_shape
 from .layers.dense import Linear
 
@@ -184,40 +184,21 @@ def parameter_stats(network, layer, parameter, bins=50):
         raise InvalidValueError(f"{layer} has no parameter {parameter!r}; "
                                 f"parameters: {', '.join(layer.parameters) or 'none'}")
     variable = layer.variable(parameter)
-    owner, owner_parameter, sharing = layer, parameter, [layer.name]
-    if network is not None:
-        sharing = []
-        for item in network.layers:
-            for name in item.parameters:
-                try:
-                    other = item.variable(name)
-                except NeuwidgetsError:  # another layer's failure is reported for that layer
-                    continue
-                if other is variable:
-                    if not sharing:
-                        owner, owner_parameter = item, name
-                    if item.name not in sharing:
-                        sharing.append(item.name)
+    users = network.sharing()[variable.ref()] if network is not None else [(layer, parameter)]
+    owner, owner_parameter = users[0]
     value = owner.parameters[owner_parameter]
     shape = tuple(int(dim) for dim in variable.shape)
-    expected = None
-    if isinstance(value, init.Initializer):
-        try:
-            expected = value.expected_std(shape)
-        except Exception:  # a custom initializer's expected_std must not break the stats
-            expected = None
-        expected = None if expected is None else float(expected)
     # Moments and histogram in TensorFlow, on the variable itself: no copy of a large
     # weight to NumPy (variables are finite: layers check what initializers return).
     values = tf.reshape(variable, [-1])
-    low, high = float(tf.reduce_min(values)), float(tf.reduce_max(values))
-    if low == high:  # numpy's convention for a constant: a unit-wide range around it
-        low, high = low - 0.5, high + 0.5
+    minimum, maximum = float(tf.reduce_min(values)), float(tf.reduce_max(values))
+    low, high = (minimum - 0.5, maximum + 0.5) if minimum == maximum else (minimum, maximum)  # as numpy
     counts = tf.histogram_fixed_width(values, tf.constant([low, high]), nbins=bins).numpy().astype(np.int64)
     return ParameterStats(
-        layers=tuple(sharing), parameter=owner_parameter, shape=shape,
+        layers=tuple(dict.fromkeys(user.name for user, _ in users)), parameter=owner_parameter, shape=shape,
         mean=float(tf.reduce_mean(values)), std=float(tf.math.reduce_std(values)),
-        min=float(tf.reduce_min(values)), max=float(tf.reduce_max(values)), expected_std=expected,
+        min=minimum, max=maximum,
+        expected_std=init.expected_std_of(value, shape),
         counts=counts, edges=np.linspace(low, high, bins + 1),
         initializer=value if isinstance(value, init.Initializer) else None,
         label=_label(value), variable=variable.name)

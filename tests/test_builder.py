@@ -85,7 +85,7 @@ def test_link_shares_one_variable_and_unlink_separates(builder):
 
 def test_link_of_different_shapes_is_refused(builder):
     builder.add_layer("Relu", 15, name="a")
-    with pytest.raises(NeuwidgetsError, match=r"a: weight: link to 'sigmoid-2' is broken: weight shape here is \(15, 15\), in 'sigmoid-2' it is \(30, 15\)"):
+    with pytest.raises(NeuwidgetsError, match=r"Relu layer 'a': parameter 'weight': link to 'sigmoid-2' is broken: weight shape here is \(15, 15\), in 'sigmoid-2' it is \(30, 15\)"):
         builder.link("a", "weight", "sigmoid-2")
     assert builder.spec.entry("a")["parameters"]["weight"] == {"initializer": {"name": "HeNormal", "params": {"gain": 2, "seed": None}}}
 
@@ -225,8 +225,11 @@ def test_every_message_type(builder):
     assert send(builder, "link", name="relu-3", parameter="weight", to_name="relu-2")["ok"]
     assert builder.network.layer("relu-3").variable("weight") is builder.network.layer("relu-2").variable("weight")
     assert send(builder, "unlink", name="relu-3", parameter="weight")["ok"]
-    assert send(builder, "undo")["ok"] and send(builder, "redo")["ok"]
-    assert send(builder, "trust")["ok"]
+    assert send(builder, "undo")["ok"]
+    assert builder.network.layer("relu-3").variable("weight") is builder.network.layer("relu-2").variable("weight")
+    assert send(builder, "redo")["ok"]
+    assert builder.spec.entry("relu-3")["parameters"]["weight"]["initializer"]["name"] == "HeNormal"
+    assert send(builder, "trust")["ok"] and builder.spec.trusted and builder.errors == []
 
 
 @pytest.mark.parametrize("op, args, message", [
@@ -259,3 +262,116 @@ def test_messages_of_the_wrong_shape_are_ignored(builder):
     builder._on_message(builder, {"type": "edit", "seq": 3, "op": "set_units", "args": "nope"}, [])
     assert builder.notice["ok"] is False and "arguments must be an object" in builder.notice["message"]
     assert builder.spec is spec
+
+
+# -- review findings: each a behaviour --------------------------------------------------
+
+SCALE = 0.25  # a module global a notebook class may use
+
+
+class Quartered(init.Initializer):
+    def sample(self, shape):
+        return SCALE * np.ones(shape)
+
+
+def test_a_design_with_a_broken_link_is_autosaved_and_opens_again(tmp_path):
+    path = tmp_path / "design.json"
+    builder = NetworkBuilder(plots=False, autosave=path)
+    builder.add_layer("Sigmoid", 15, name="s3")
+    builder.link("s3", "bias", "sigmoid-2")
+    builder.remove_layer("sigmoid-2")
+    assert builder.errors[0]["message"].startswith("link to a missing layer 'sigmoid-2'")
+    reopened = NetworkBuilder(plots=False, autosave=path)
+    assert reopened.spec.entry("s3")["parameters"]["bias"] == {"link": "sigmoid-2"}
+    assert reopened.errors == builder.errors
+
+
+def test_builder_of_a_network_keeps_its_values_and_its_notebook_classes():
+    network = Input(4) >> Relu(3, weight=Quartered()) >> Sigmoid(2)
+    builder = NetworkBuilder(network, plots=False)
+    assert builder.network.layer("relu-1").variable("weight") is network.layer("relu-1").variable("weight")
+    np.testing.assert_array_equal(builder.network.layer("sigmoid-1").variable("weight").numpy(),
+                                  network.layer("sigmoid-1").variable("weight").numpy())
+    builder.set_units("sigmoid-1", 3)  # Quartered runs again in its own module: SCALE is found
+    assert float(builder.network.layer("relu-1").variable("weight").numpy().max()) == 0.25
+    assert "class Quartered(init.Initializer):" in builder.spec.to_json()
+
+
+def test_a_failed_autosave_keeps_the_edit_and_says_so(tmp_path):
+    builder = NetworkBuilder(plots=False, autosave=tmp_path / "missing-folder" / "design.json")
+    notice = send(builder, "set_units", name="sigmoid-2", n_units=4)
+    assert builder.network.output_shape == (None, 4)
+    assert notice["ok"] is False and notice["message"].startswith("autosave: save: cannot write")
+
+
+def test_a_failed_plot_keeps_the_edit_and_says_so(builder, monkeypatch):
+    from neuwidgets import plotting
+    builder.plots = True
+    monkeypatch.setattr(plotting, "depth_chart_png", lambda records: 1 / 0)
+    notice = send(builder, "set_units", name="sigmoid-2", n_units=4)
+    assert builder.network.output_shape == (None, 4)
+    assert notice["ok"] is False
+    assert notice["message"] == "could not draw the plots: ZeroDivisionError: division by zero"
+
+
+def test_refused_custom_code_adds_nothing_to_the_chooser(builder):
+    code = "class Needy(init.Initializer):\n    def __init__(self, scale):\n        self.scale = scale\n"
+    with pytest.raises(NeuwidgetsError, match=r"Sigmoid layer 'sigmoid-1': parameter 'weight': custom initializer "
+                                              r"Needy must work without arguments .*missing 1 required"):
+        builder.set_initializer("sigmoid-1", "weight", code)
+    code = "class Broken(init.Initializer):\n    def sample(self, shape):\n        return 1 / 0\n"
+    with pytest.raises(NeuwidgetsError):
+        builder.set_initializer("sigmoid-1", "weight", code)
+    assert not {"Needy", "Broken"} & {entry["name"] for entry in builder.state["initializers"]}
+
+
+def test_initializer_parameters_must_be_json(builder):
+    with pytest.raises(NeuwidgetsError, match=r"Sigmoid layer 'sigmoid-1'\): parameter 'weight': Halved parameters "
+                                              r"must be JSON"):
+        class Halved(init.Initializer):
+            def __init__(self, scale=np.float32(0.5)):
+                self.scale = scale
+
+            def sample(self, shape):
+                return self.scale * np.ones(shape)
+
+        builder.set_initializer("sigmoid-1", "weight", Halved())
+
+
+def test_a_parameter_linked_to_untrusted_code_is_shown_untrusted():
+    code = "class Gamma(init.Initializer):\n    def sample(self, shape):\n        return tf.ones(shape)\n"
+    design = {"format": 1, "custom": {"Gamma": code}, "layers": [
+        {"kind": "Input", "name": "in", "shape": [10]},
+        {"kind": "Tanh", "name": "a", "n_units": 10,
+         "parameters": {"weight": {"initializer": {"name": "Gamma", "params": {}}}, "bias": None}},
+        {"kind": "Tanh", "name": "tied", "n_units": 10, "parameters": {"weight": {"link": "a"}, "bias": None}}]}
+    builder = NetworkBuilder(design, plots=False)
+    owner, tied = (builder.state["layers"][i]["parameters"][0] for i in (1, 2))
+    for shown in (owner, tied):
+        assert shown["trusted"] is False and shown["label"] == "untrusted custom initializer Gamma"
+        assert shown["code"] == code and shown["expected_std"] is None and shown["formula"] is None
+    assert [e["layer"] for e in builder.errors] == ["a"]
+
+
+def test_custom_code_cannot_take_a_built_in_name():
+    design = NetworkBuilder(plots=False).spec.to_dict()
+    design["custom"] = {"HeNormal": "class HeNormal(init.Initializer):\n    pass\n"}
+    with pytest.raises(NeuwidgetsError, match="'HeNormal' is the name of a built-in initializer"):
+        NetworkBuilder(design, plots=False)
+
+
+def test_adding_after_a_dropout_takes_the_width_that_flows_in(builder):
+    builder.add_layer("Dropout")
+    builder.add_layer("Relu")
+    assert builder.network.layer("relu-1").n_units == 15
+
+
+@pytest.mark.parametrize("units, given", [("²", "'²'"), ("٣", "'٣'"), ("-3", "'-3'"), ("", "''")])
+def test_units_that_look_numeric_are_refused_clearly(builder, units, given):
+    notice = send(builder, "set_units", name="sigmoid-1", n_units=units)
+    assert notice["ok"] is False and notice["message"].endswith(f"from 1 to 1,000,000,000, got {given}")
+
+
+def test_non_finite_alpha_is_refused(builder):
+    with pytest.raises(NeuwidgetsError, match=r"Relu layer 'relu-1': alpha must be a finite number, got nan"):
+        builder.add_layer("Relu", 3, alpha=float("nan"))

@@ -28,7 +28,7 @@ RUNNER = textwrap.dedent('''
         model = runpy.run_path(case["keras"])["model"]
         layers = {layer.name: layer for layer in model.layers}
         result = {
-            "spec": NetworkSpec.from_network(network).data,
+            "spec": json.loads(NetworkSpec.from_network(network).to_json()),  # with the classes' source
             "n_parameters": network.n_parameters,
             "output_shape": list(network.output_shape),
             "count_params": model.count_params(),

@@ -10,7 +10,6 @@ import pytest
 import tensorflow as tf
 
 import neuwidgets
-from neuwidgets import init
 from neuwidgets.layers import Dropout, Input, Network, Relu, Sigmoid, Softmax, Tanh, join
 
 

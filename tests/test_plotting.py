@@ -51,7 +51,7 @@ def test_weight_distributions_draw_a_shared_parameter_once(shared_network):
     assert [ax.get_xlabel() for ax in axes] == ["weight value", "bias value", "bias value"]
     assert all(ax.get_ylabel() == "density" for ax in axes)
     assert "<tf.Variable 'shared-weight:0'> · 10×10" in header_texts(axes[0])
-    assert "std 0 measured vs no expected std" in header_texts(axes[0])
+    assert "std 0 measured · no expected std" in header_texts(axes[0])
     assert "Constant(0) · 10" in header_texts(axes[1])
 
 
@@ -63,7 +63,7 @@ def test_parameter_panel_shows_the_initializer_and_its_theoretical_density():
     plotting.plot_parameter(record, ax)
     texts = header_texts(ax)
     assert "HeNormal(gain=2, seed=1) · 400×300" in texts
-    assert f"std {record.std:.3g} measured vs {math.sqrt(2 / 400):.3g} expected" in texts
+    assert f"std {record.std:.3g} measured · {math.sqrt(2 / 400):.3g} expected" in texts
     curve = ax.lines[-1].get_ydata()
     peak = 1 / (math.sqrt(2 * math.pi) * math.sqrt(2 / 400))
     assert curve.max() == pytest.approx(peak, rel=1e-3)
@@ -193,3 +193,16 @@ def test_plotting_and_stats_never_import_pyplot():
             elif isinstance(node, ast.ImportFrom):
                 imported.update(f"{node.module}.{alias.name}" for alias in node.names)
         assert not any("pyplot" in name for name in imported), (module.__name__, imported)
+
+
+def test_panel_png_shows_the_measured_and_expected_std_and_redraws_only_what_differs():
+    network = Input(400) >> Relu(300, weight=init.HeNormal(gain=2, seed=1)) >> Relu(300, weight=init.Normal(std=0.1, seed=2))
+    first, second = (stats.parameter_stats(network, layer, "weight") for layer in network.layers[1:])
+    assert plotting.std_text(first) == f"std {first.std:.3g} measured · {math.sqrt(2 / 400):.3g} expected"
+    a, b = plotting.panel_png(first), plotting.panel_png(second)
+    assert a != b and plotting.panel_png(first) == a
+    panel = plotting._PANELS[(300, 170, 100)]
+    plotting.panel_png(second)
+    assert panel.text.get_text() == plotting.std_text(second) == "std 0.1 measured · 0.1 expected"
+    assert panel.ax.get_xlabel() == "weight value"
+    assert panel.curve.get_xydata().shape[0] > 100  # the theoretical density is drawn

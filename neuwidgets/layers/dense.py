@@ -1,5 +1,6 @@
 """Dense layers: ``output = activation(x @ weight + bias)``, weight ``(n_inputs, n_units)``,
 bias ``(n_units,)`` (NeuPy's ``Linear`` family), and ``Dropout``."""
+import math
 import numbers
 
 import tensorflow as tf
@@ -46,6 +47,8 @@ class Linear(Layer):
                 raise InvalidTypeError(f"{self}: unexpected argument {key!r}")
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise InvalidTypeError(f"{self}: {key} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise InvalidValueError(f"{self}: {key} must be a finite number, got {value!r}")
             options[key] = int(value) if isinstance(value, numbers.Integral) else float(value)
         self.__dict__.update({**self.options, **options})
         self._set_parameter("weight", self.default_weight if weight is _DEFAULT else weight)

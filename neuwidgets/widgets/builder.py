@@ -19,7 +19,7 @@ from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError
 from ..layers import KINDS, Dropout, Input, Linear
 from ..layers.base import class_to_name, format_shape
 from ..network import Network
-from ..spec import FORMAT, UNTRUSTED, NetworkSpec, class_source, compile_initializer
+from ..spec import FORMAT, UNTRUSTED, NetworkSpec, compile_initializer, describe_code_error
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 _MISSING_BUNDLE = """export default { render({ el }) {
@@ -46,7 +46,7 @@ def _bundle(name, fallback):
 
 def _positive_int(value, what):
     """``value`` (an int or text typed by a person) as a positive integer, or a clear error."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal() and value.strip().isascii():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_UNITS:
         raise InvalidValueError(f"{what} must be a whole number from 1 to {MAX_UNITS:,}, got {value!r}"[:300])
@@ -63,14 +63,6 @@ def _user_classes():
                 and not inspect.isabstract(cls) and cls.__name__ not in init.BUILTINS:
             found[cls.__name__] = cls
     return found
-
-
-def _expected_std(initializer, shape):
-    """The initializer's theoretical std, or None (also when a custom one fails to say)."""
-    try:
-        return None if initializer is None else initializer.expected_std(shape)
-    except Exception:
-        return None
 
 
 def _png64(data):
@@ -121,21 +113,24 @@ class NetworkBuilder(anywidget.AnyWidget):
         self._build = None
         self._panel_cache = {}
         self._seq = 0
+        self._warnings = []     # what went wrong after an edit was made (plots, autosave)
+        reuse = None
         if self.autosave and self.autosave.exists():
             spec = NetworkSpec.from_json(self.autosave.read_text(encoding="utf-8"), trust=trust,
-                                         classes=_user_classes())
+                                         classes=self._all_classes())
         elif network_or_spec is None:
             spec = NetworkSpec(DEFAULT_DESIGN)
         elif isinstance(network_or_spec, Network):
             spec = NetworkSpec.from_network(network_or_spec)
+            reuse = spec.reusable_from(network_or_spec)  # show that network's values, not new samples
         elif isinstance(network_or_spec, NetworkSpec):
             spec = network_or_spec
         elif isinstance(network_or_spec, dict):
-            spec = NetworkSpec(network_or_spec, trust=trust)
+            spec = NetworkSpec(network_or_spec, trust=trust, classes=self._all_classes())
         else:
             raise InvalidTypeError("NetworkBuilder: expected a Network, a NetworkSpec, a design dict or None, "
                                    f"got {type(network_or_spec).__name__}")
-        self._commit(spec, undoable=False)
+        self._commit(spec, undoable=False, reuse=reuse)
         self.on_msg(self._on_message)
         self._watch_cells()
 
@@ -148,7 +143,7 @@ class NetworkBuilder(anywidget.AnyWidget):
     def to_code(self, target="neuwidgets"):
         """Python source that rebuilds this design: ``"neuwidgets"`` (a ``network``) or
         ``"keras"`` (a ``model``); see :meth:`NetworkSpec.to_code`."""
-        return self._portable_spec().to_code(target=target)
+        return self.spec.to_code(target=target)
 
     # -- edits ---------------------------------------------------------------------------
     def add_layer(self, kind, n_units=None, index=None, **params):
@@ -158,7 +153,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         ``n_units`` defaults to the width before it; ``params``: ``weight``, ``bias``
         (initializers), activation options (``alpha``), ``proba`` for Dropout, ``name``.
         """
-        data = self.spec.to_dict()
+        data, staged = self.spec.to_dict(), {}
         layers = data["layers"]
         if not isinstance(kind, str) or kind not in KINDS or kind == "Input":
             raise InvalidValueError(f"add_layer: kind must be one of {', '.join(k for k in KINDS if k != 'Input')}, "
@@ -173,17 +168,17 @@ class NetworkBuilder(anywidget.AnyWidget):
             entry["options"] = {"proba": params.pop("proba", 0.5)}
         else:
             if n_units is None:
-                before = layers[index - 1]
-                n_units = before["shape"][-1] if before["kind"] == "Input" else before.get("n_units", 10)
+                n_units = self.network.layers[index - 1].output_shape[-1]
             entry["n_units"] = _positive_int(n_units, f"{kind} layer '{name}': n_units")
             entry["options"] = {key: params.pop(key) for key in cls.options if key in params}
             weight = params.pop("weight", cls.default_weight)
             bias = params.pop("bias", init.Constant(0))
-            entry["parameters"] = {"weight": self._parameter_entry(weight, data), "bias": self._parameter_entry(bias, data)}
+            entry["parameters"] = {"weight": self._parameter_entry(weight, data, staged),
+                                   "bias": self._parameter_entry(bias, data, staged)}
         if params:
             raise InvalidTypeError(f"add_layer: unexpected argument(s) {', '.join(map(repr, params))} for {kind}")
         layers.insert(index, entry)
-        self._apply(data)
+        self._apply(data, staged)
         return name
 
     def remove_layer(self, name):
@@ -243,8 +238,10 @@ class NetworkBuilder(anywidget.AnyWidget):
                                     f"expected one of {', '.join(params) or 'none'}")
         if initializer is None and parameter == "weight":
             raise InvalidValueError(f"set_initializer: {entry['kind']} layer '{name}' needs a weight, got None")
-        params[parameter] = self._parameter_entry(initializer, data, where=f"{entry['kind']} layer '{name}': {parameter}")
-        self._apply(data)
+        staged = {}
+        params[parameter] = self._parameter_entry(initializer, data, staged,
+                                                  where=f"{entry['kind']} layer '{name}': parameter '{parameter}'")
+        self._apply(data, staged)
 
     def link(self, name, parameter, to_name):
         """Make ``parameter`` of layer ``name`` use the variable of the same parameter of
@@ -303,9 +300,12 @@ class NetworkBuilder(anywidget.AnyWidget):
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path):
-        """Write the design as JSON to ``path`` atomically (a crash leaves the old file whole)."""
-        path = Path(path)
-        text = self._portable_spec().to_json()
+        """Write the design as JSON to ``path`` atomically (a crash leaves the old file whole),
+        with the source of every custom initializer class it uses."""
+        self._write(Path(path), self.spec.to_json())
+
+    @staticmethod
+    def _write(path, text):
         temporary = None
         try:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -332,24 +332,20 @@ class NetworkBuilder(anywidget.AnyWidget):
     def _all_classes(self):
         return {**_user_classes(), **self._classes}
 
-    def _portable_spec(self):
-        """The design with the source of every custom class it uses, ready to leave the kernel."""
-        data = self.spec.to_dict()
-        for entry in data["layers"]:
-            for value in (entry.get("parameters") or {}).values():
-                name = ((value or {}).get("initializer") or {}).get("name")
-                if name in self.spec.classes and name not in data["custom"]:
-                    data["custom"][name] = class_source(self.spec.classes[name])
-        return NetworkSpec(data, trust=True)
-
-    def _parameter_entry(self, value, data, where="add_layer"):
+    def _parameter_entry(self, value, data, staged, where="add_layer"):
+        """A parameter's design entry; custom classes it brings go into ``staged``, kept
+        only if the edit is made."""
         if value is None:
             return None
         if isinstance(value, str):
             cls = compile_initializer(value)
-            self._classes[cls.__name__] = cls
+            staged[cls.__name__] = cls
             data["custom"][cls.__name__] = value
-            value = cls()
+            try:
+                value = cls()
+            except Exception as exc:
+                raise InvalidValueError(f"{where}: custom initializer {cls.__name__} must work without arguments "
+                                        f"(give each __init__ parameter a default); {describe_code_error(exc)}") from exc
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = init.Constant(value)
         if not isinstance(value, init.Initializer):
@@ -357,7 +353,7 @@ class NetworkBuilder(anywidget.AnyWidget):
                                    f"got {type(value).__name__} {value!r}"[:300])
         config = value.get_config()
         if config["name"] not in init.BUILTINS:
-            self._classes[config["name"]] = type(value)
+            staged[config["name"]] = type(value)
         return {"initializer": config}
 
     @staticmethod
@@ -383,37 +379,45 @@ class NetworkBuilder(anywidget.AnyWidget):
             number += 1
         return f"{prefix}-{number}"
 
-    def _apply(self, data, refuse_errors_on=None):
-        spec = NetworkSpec(data, trust=self.spec.trusted, classes=self._all_classes())
-        self._commit(spec, refuse_errors_on=refuse_errors_on)
+    def _apply(self, data, staged=None, refuse_errors_on=None):
+        spec = NetworkSpec(data, trust=self.spec.trusted, classes={**self._all_classes(), **(staged or {})})
+        self._commit(spec, refuse_errors_on=refuse_errors_on, staged=staged)
 
-    def _commit(self, spec, undoable=True, refuse_errors_on=None):
-        """Build ``spec`` (re-sampling only what changed) and make it current, or raise
-        and leave everything as it was."""
-        reuse = self._build.reusable() if self._build else None
+    def _commit(self, spec, undoable=True, refuse_errors_on=None, reuse=None, staged=None):
+        """Build ``spec`` (re-sampling only what changed, or reusing ``reuse``) and make it
+        current, or raise and leave everything as it was. What fails after that (the
+        autosave file, the plots) is reported in ``notice``, never undoing the edit."""
+        if reuse is None and self._build is not None:
+            reuse = self._build.reusable()
         result = spec.build_report(reuse=reuse, max_parameters=self.max_parameters)
         for error in result.errors:
             if (error["layer"], error["parameter"]) == refuse_errors_on:
-                raise InvalidValueError(f"{error['layer']}: {error['parameter']}: {error['message']}")
+                raise InvalidValueError(spec._describe(error))
+        text = spec.to_json() if self.autosave else None
         if undoable and self._build is not None:
             self._undo.append(self.spec)
             self._redo.clear()
+        self._classes.update(staged or {})
         self._build = result
         self.spec = spec
         self.errors = result.errors
+        self._warnings = []
         self._publish()
-        if self.autosave:
-            self.save(self.autosave)
+        if text is not None:
+            try:
+                self._write(self.autosave, text)
+            except NeuwidgetsError as exc:
+                self._warnings.append(f"autosave: {exc}")
         if self.plots:
             self._draw()
+        if self._warnings:
+            self.notice = {"seq": self._seq, "ok": False, "op": "after the edit", "layer": None,
+                           "parameter": None, "message": "; ".join(self._warnings)}
 
     def _publish(self):
         network, spec = self._build.network, self.spec
         problems = {(e["layer"], e["parameter"]): e["message"] for e in self._build.errors}
-        users = {}
-        for layer in network.layers:
-            for parameter, variable in layer.variables.items():
-                users.setdefault(id(variable), []).append(layer.name)
+        users = {ref: [layer.name for layer, _ in sharers] for ref, sharers in network.sharing().items()}
         layers = []
         for entry, layer in zip(spec.layers, network.layers):
             parameters = []
@@ -421,13 +425,15 @@ class NetworkBuilder(anywidget.AnyWidget):
                 if value is None:
                     continue
                 variable = layer.variable(parameter)
-                sharers = users[id(variable)]
+                sharers = users[variable.ref()]
                 message = problems.get((entry["name"], parameter))
-                untrusted = message is not None and UNTRUSTED in message
+                # untrusted code owns this variable (this layer's, or the one it links to)
+                untrusted = next((name for name in sharers if UNTRUSTED in problems.get((name, parameter), "")), None)
                 values = [network.layer(name).parameters[parameter] for name in sharers]
                 initializer = None if untrusted else next(
                     (v for v in values if isinstance(v, init.Initializer)), None)
-                config = value.get("initializer") if untrusted else initializer and initializer.get_config()
+                config = spec.entry(untrusted)["parameters"][parameter]["initializer"] if untrusted \
+                    else initializer and initializer.get_config()
                 custom = config and config["name"] not in init.BUILTINS and config["name"]
                 shape = tuple(variable.shape)
                 parameters.append({
@@ -435,14 +441,14 @@ class NetworkBuilder(anywidget.AnyWidget):
                     "label": repr(initializer) if initializer else
                     (f"{UNTRUSTED} {custom}" if untrusted else f"values {shape}"),
                     "formula": initializer and initializer.formula,
-                    "expected_std": _expected_std(initializer, shape),
+                    "expected_std": init.expected_std_of(initializer, shape),
                     "variable": variable.name,
                     "link": value.get("link"),
                     "link_error": message if "link" in value else None,
                     "shared_with": [name for name in sharers if name != entry["name"]],
                     "code": custom and (spec.data["custom"].get(custom) or
                                         getattr(self._classes.get(custom), "_neuwidgets_code", None)) or None,
-                    "trusted": not untrusted,
+                    "trusted": untrusted is None,
                     "error": message if "link" not in value else None,
                 })
             layers.append({
@@ -478,18 +484,15 @@ class NetworkBuilder(anywidget.AnyWidget):
             self._draw_panels()
             self._draw_depth_chart()
         except Exception as exc:
-            self.notice = {"seq": self._seq, "ok": False, "op": "draw", "layer": None, "parameter": None,
-                           "message": f"could not draw the plots: {type(exc).__name__}: {exc}"}
+            self._warnings.append(f"could not draw the plots: {type(exc).__name__}: {exc}")
         finally:
             self.busy, self.progress = "", 1.0
 
     def _draw_panels(self):
         from .. import plotting, stats
         network = self._build.network
-        users = {}
-        for layer in network.layers:
-            for parameter, variable in layer.variables.items():
-                users.setdefault(variable.ref(), []).append((layer.name, parameter))
+        users = {ref: [(layer.name, parameter) for layer, parameter in sharers]
+                 for ref, sharers in network.sharing().items()}
         cache = {key: png for key, png in self._panel_cache.items() if key[0] in users}
         todo = [(ref, names) for ref, names in users.items() if (ref, tuple(names)) not in cache]
         for done, (ref, names) in enumerate(todo):
@@ -527,6 +530,8 @@ class NetworkBuilder(anywidget.AnyWidget):
             except TypeError as exc:
                 raise InvalidTypeError(f"{op}: {exc}") from None
             handler(**args)
+            if self._warnings:  # the edit was made, but something after it failed
+                notice.update(ok=False, layer=None, parameter=None, message="; ".join(self._warnings))
         except NeuwidgetsError as exc:
             notice.update(ok=False, message=str(exc))
         except Exception as exc:  # never swallowed: the person sees it on the widget
