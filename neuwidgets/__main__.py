@@ -35,7 +35,10 @@ def _parser():
     render.add_argument("--trust", action="store_true", help="run the design's custom initializer code; "
                         "read that code first: it runs with your permissions")
     commands.add_parser("demo", help="open the quickstart notebook in JupyterLab",
-                        description="Open examples/quickstart.ipynb in JupyterLab (needs `pip install -e \".[lab]\"`).")
+                        usage="python -m neuwidgets demo [JupyterLab options, e.g. --port 8899 --no-browser]",
+                        description="Open examples/quickstart.ipynb in JupyterLab (needs "
+                        "`pip install -e \".[lab]\"`); other options go to JupyterLab; run as root, "
+                        "it passes --allow-root.")
     return parser
 
 
@@ -86,18 +89,24 @@ def render(args):
         print(f"wrote {path}")
 
 
-def demo(_args):
+def demo(args):
     if importlib.util.find_spec("jupyterlab") is None:
         raise CommandError('the demo needs JupyterLab: pip install -e ".[lab]" (or pip install jupyterlab)')
     if not QUICKSTART.exists():
         raise CommandError(f"the quickstart notebook is missing ({QUICKSTART}); the demo runs from a "
                            "source checkout of neuwidgets")
-    return subprocess.run([sys.executable, "-m", "jupyterlab", str(QUICKSTART)]).returncode
+    options = list(args.lab_options)  # the options this parser does not know go to JupyterLab
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in options:
+        options.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI machines)
+    return subprocess.run([sys.executable, "-m", "jupyterlab", str(QUICKSTART), *options]).returncode
 
 
 def main(argv=None):
     """Run the command line; returns the exit status (2 for a bad file or argument)."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, args.lab_options = parser.parse_known_args(argv)
+    if args.lab_options and args.command != "demo":
+        parser.error(f"unrecognized arguments: {' '.join(args.lab_options)}")
     try:
         return {"render": render, "demo": demo}[args.command](args) or 0
     except CommandError as exc:

@@ -81,8 +81,8 @@ def _check_number(owner, name, value, positive=False):
 def _check_seed(owner, seed):
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise InvalidValueError(f"{owner}: seed must be None or an integer >= 0, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2 ** 63:
+        raise InvalidValueError(f"{owner}: seed must be None or an integer from 0 to 2**63 - 1, got {seed!r}")
     return int(seed)
 
 
@@ -101,7 +101,9 @@ class Initializer:
     _positional = ()
 
     def sample(self, shape):
-        """Return initial values of ``shape`` (a tuple of ints)."""
+        """Return initial values of ``shape`` (a tuple of positive ints): a ``tf.Tensor`` or a
+        NumPy array of numbers of exactly that shape (any numeric dtype: the layer makes
+        it a float32 variable and raises :class:`InitializerError` for anything else)."""
         raise NotImplementedError(f"{type(self).__name__} must define sample(self, shape)")
 
     def expected_std(self, shape):
@@ -149,7 +151,12 @@ class Constant(Initializer):
 
 
 class Normal(Initializer):
-    """Normal distribution N(mean, std²) (NeuPy ``init.Normal``)."""
+    """Normal distribution N(mean, std²) (NeuPy ``init.Normal``), in the parameter's units.
+
+    ``mean``: any finite number; ``std`` > 0; ``seed``: None or an integer (the same seed
+    and shape give the same values). Raises :class:`InvalidValueError` /
+    :class:`InvalidTypeError` for anything else.
+    """
 
     formula = "N(mean, std²)"
 
@@ -357,9 +364,9 @@ def expected_std_of(value, shape):
         return None
     try:
         std = value.expected_std(tuple(shape))
+        return None if std is None else float(std)
     except Exception:
         return None
-    return None if std is None else float(std)
 
 
 #: The built-in initializers by name, in the order the builder lists them.

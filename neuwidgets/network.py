@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from .errors import InvalidTypeError, InvalidValueError, ShapeError
-from .layers.base import Layer, format_shape
+from .layers.base import Input, Layer, format_shape
 
 
 def join(*items):
@@ -68,6 +68,10 @@ class Network:
                                  f"to {layer}, which already has input shape "
                                  f"{format_shape(layer.input_shape)}")
             input_shapes.append(shape)
+        late_inputs = [layer for layer in layers[1:] if isinstance(layer, Input)]
+        if late_inputs:
+            raise InvalidValueError(f"cannot join {late_inputs[0]} after {layers[0]}: an Input layer can only "
+                                    "start a network")
         for layer, shape in zip(layers, input_shapes):
             layer.input_shape = shape
         self.layers = layers
@@ -126,7 +130,9 @@ class Network:
         return x
 
     def predict(self, x, batch_size=None):
-        """NumPy in, NumPy out; ``batch_size`` rows at a time (all at once if None).
+        """Outputs of shape ``(samples, *output_shape[1:])`` for inputs ``x`` of shape
+        ``(samples, *input_shape[1:])`` (NumPy in, NumPy out); ``batch_size`` rows at a
+        time (all at once if None). Raises :class:`ShapeError` for inputs of another shape.
 
         Raises :class:`InvalidValueError` unless ``batch_size`` is None or a positive integer.
         """

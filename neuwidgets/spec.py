@@ -84,9 +84,11 @@ def compile_initializer(code, name=None):
     if not isinstance(code, str) or not code.strip():
         raise InvalidValueError(f"custom initializer code must be Python source text, got {code!r}"[:200])
     namespace = code_namespace()
+    if name is not None and name in init.BUILTINS:
+        raise InvalidValueError(f"custom initializer class {name!r} has the name of a built-in; rename it")
     try:
         exec(compile(code, CODE_FILENAME, "exec"), namespace)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in custom code must not end the kernel
         raise InvalidValueError(f"custom initializer code, {describe_code_error(exc)}") from exc
     classes = [value for value in namespace.values()
                if isinstance(value, type) and issubclass(value, init.Initializer)
@@ -101,6 +103,22 @@ def compile_initializer(code, name=None):
         raise InvalidValueError(f"custom initializer class {cls.__name__!r} has the name of a built-in; rename it")
     cls._neuwidgets_code = code
     return cls
+
+
+def _check_code_shape(name, code):
+    """Refuse, without running it, custom code that cannot be the class ``name``: a syntax
+    error (with its line) or no top-level ``class name``. What it does is only known by
+    running it, which takes trust."""
+    try:
+        tree = ast.parse(code, CODE_FILENAME)
+    except SyntaxError as exc:
+        raise InvalidValueError(f"design.custom[{name!r}], line {exc.lineno}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise InvalidValueError(f"design.custom[{name!r}]: not Python source ({type(exc).__name__})") from None
+    defined = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+    if name not in defined:
+        raise InvalidValueError(f"design.custom[{name!r}]: the code must define class {name} at its top level; "
+                                f"it defines {', '.join(defined) or 'no class'}")
 
 
 def class_source(cls):
@@ -218,6 +236,9 @@ class NetworkSpec:
             data = json.loads(text)
         except (TypeError, ValueError) as exc:
             raise InvalidValueError(f"a design must be JSON text: {exc}") from None
+        except RecursionError:
+            raise InvalidValueError("a design must be JSON text of reasonable depth: this one is nested "
+                                    "too deeply to read") from None
         return cls(data, trust=trust, classes=classes)
 
     def _describe(self, problem):
@@ -276,6 +297,8 @@ class NetworkSpec:
         if taken:
             raise InvalidValueError(f"design.custom: {', '.join(map(repr, taken))} is the name of a built-in "
                                     "initializer; a custom initializer needs a name of its own")
+        for name, code in data["custom"].items():
+            _check_code_shape(name, code)
         names = [entry["name"] for entry in data["layers"]]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -284,7 +307,7 @@ class NetworkSpec:
             raise InvalidValueError("a design starts with exactly one Input layer, "
                                     f"got {', '.join(e['kind'] for e in data['layers'])}")
         custom = {**self.classes, **dict.fromkeys(data["custom"])}
-        known = {**init.BUILTINS, **custom}
+        known, used = {**init.BUILTINS, **custom}, set()
         for index, entry in enumerate(data["layers"]):
             kind = KINDS[entry["kind"]]
             if kind is Dropout:
@@ -308,6 +331,7 @@ class NetworkSpec:
                 if config["name"] not in known:
                     raise InvalidValueError(f"{where}: unknown initializer {config['name']!r}; "
                                             f"expected one of {', '.join(known)}")
+                used.add(config["name"])
                 if config["name"] not in custom:  # a built-in: safe to construct, no custom code runs
                     try:
                         config["params"] = init.from_config(config).get_config()["params"]
@@ -318,6 +342,8 @@ class NetworkSpec:
                 except (TypeError, ValueError):
                     raise InvalidTypeError(f"{where}: {config['name']} parameters must be JSON numbers, strings, "
                                            f"lists or null, got {_short(config['params'])}") from None
+        # Code no parameter uses is dropped: nobody is asked to trust code that does nothing here.
+        data["custom"] = {name: code for name, code in data["custom"].items() if name in used}
 
     @staticmethod
     def _check_values(values, where):
@@ -398,7 +424,9 @@ class NetworkSpec:
                 target = value["link"]
                 others = [e for e in self.data["layers"] if e["name"] == target and e is not entry]
                 other = (others[0].get("parameters") or {}).get(parameter) if others else None
-                if not others:
+                if target == entry["name"]:
+                    message = "a layer cannot link to itself"
+                elif not others:
                     names = ", ".join(repr(e["name"]) for e in self.data["layers"] if e is not entry)
                     message = f"link to a missing layer {target!r}; expected one of {names}"
                 elif other is None:

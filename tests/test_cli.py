@@ -124,8 +124,12 @@ def test_demo_opens_the_quickstart_in_jupyterlab(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(cli.subprocess, "run", lambda command: calls.append(command) or
                         subprocess.CompletedProcess(command, 0))
     monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(cli.os, "geteuid", lambda: 1000)
     assert run(capsys, "demo")[0] == 0
     assert calls == [[sys.executable, "-m", "jupyterlab", str(notebook)]]
+    monkeypatch.setattr(cli.os, "geteuid", lambda: 0)  # root: JupyterLab needs --allow-root
+    assert run(capsys, "demo", "--port", "8899")[0] == 0
+    assert calls[-1] == [sys.executable, "-m", "jupyterlab", str(notebook), "--port", "8899", "--allow-root"]
 
 
 def test_demo_without_jupyterlab_says_how_to_install_it(monkeypatch, capsys):

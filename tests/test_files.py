@@ -68,7 +68,7 @@ def test_save_to_a_place_that_cannot_be_written(tmp_path):
     with pytest.raises(InvalidValueError, match=r"save: cannot write '.*no-such-folder/d\.json'"):
         builder.save(tmp_path / "no-such-folder" / "d.json")
     (tmp_path / "folder.json").mkdir()
-    with pytest.raises(InvalidValueError, match=r"save: cannot write '.*folder\.json'"):
+    with pytest.raises(InvalidValueError, match=r"save: '.*folder\.json' is not a regular file"):
         builder.save(tmp_path / "folder.json")
 
 
@@ -266,3 +266,38 @@ def test_a_session_class_of_the_same_name_does_not_stand_in_for_a_designs_code(t
     builder.trust()
     assert ran(tmp_path) == ["defined", "sampled"]
     assert float(builder.network.layer("a").variable("weight").numpy().mean()) == 0.5  # the design's code, not 7
+
+
+def test_save_writes_through_links_keeps_permissions_and_refuses_what_is_not_a_file(tmp_path):
+    builder = make()
+    target = tmp_path / "design.json"
+    target.write_text("{}")
+    target.chmod(0o644)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    builder.save(link)
+    assert link.is_symlink() and NetworkSpec.from_json(target.read_text()) == builder.spec
+    assert target.stat().st_mode & 0o777 == 0o644
+    os.mkfifo(tmp_path / "pipe")
+    for bad, message in ((tmp_path / "pipe", "is not a regular file"), (tmp_path, "is not a regular file"),
+                         ("", "expected a file path, got ''"), (None, "expected a file path, got None")):
+        with pytest.raises(NeuwidgetsError, match=message):
+            builder.save(bad)
+    assert temporary_files(tmp_path) == []
+
+
+def test_load_refuses_a_binary_file(tmp_path):
+    binary = tmp_path / "weights.bin"
+    binary.write_bytes(bytes(range(256)))
+    builder = make()
+    with pytest.raises(NeuwidgetsError, match="is not a text file; expected a JSON design"):
+        builder.load(binary)
+
+
+def test_an_existing_autosave_file_wins_and_says_so(tmp_path):
+    path = tmp_path / "design.json"
+    make(autosave=path).add_layer("Relu", 3, name="kept")
+    builder = make(small(), autosave=path)
+    assert "kept" in [layer.name for layer in builder.network.layers]
+    assert builder.notice["message"].startswith(f"started from the autosave file {str(path)!r}; the dict given "
+                                                "was not used")

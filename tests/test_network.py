@@ -160,11 +160,12 @@ def test_join_duplicate_names_and_bad_items():
         join()
 
 
-def test_input_keeps_its_shape_after_a_layer_of_unknown_shape():
+def test_an_input_layer_only_starts_a_network():
     inputs = Input(10)
-    network = join(Relu(5), inputs)
-    assert inputs.input_shape == (None, 10)
-    assert network.output_shape == (None, 10)
+    for layers in ((Relu(5), inputs), (Input(10), inputs)):
+        with pytest.raises(neuwidgets.InvalidValueError, match="input-1.*an Input layer can only start a network"):
+            join(*layers)
+    assert inputs.input_shape == (None, 10)  # a refused join changes nothing
     assert repr(Input(4) >> Relu(3)) == "(?, 4) -> [... 2 layers ...] -> (?, 3)"
     assert repr(Relu(3) >> Relu(2)) == "? -> [... 2 layers ...] -> ?"
 

@@ -46,8 +46,11 @@ def test_designs_are_stored_in_canonical_form():
     assert dropout.layers[-1]["options"] == {"proba": 0.5}
     values = NetworkSpec(mutate(small(), lambda d: d["layers"][2]["parameters"].update(bias={"values": [0.1, 2, -3]})))
     assert values.layers[2]["parameters"]["bias"]["values"] == [float(np.float32(0.1)), 2.0, -3.0]
-    assert NetworkSpec(mutate(small(), lambda d: d.update(custom={"A": "\n\n    class A:\n        pass\n\n\n"}))
+    uses_a = mutate(small(), lambda d: d["layers"][1]["parameters"].update(weight=initializer("A")))
+    assert NetworkSpec(mutate(uses_a, lambda d: d.update(custom={"A": "\n\n    class A:\n        pass\n\n\n"}))
                        ).data["custom"] == {"A": "class A:\n    pass\n"}
+    # code that no parameter uses is dropped: nobody is asked to trust it
+    assert NetworkSpec(mutate(small(), lambda d: d.update(custom={"A": "class A:\n    pass\n"}))).data["custom"] == {}
 
 
 # -- bad input: a clear error, nothing executed ---------------------------------------------------
@@ -143,16 +146,16 @@ def test_bad_input_gets_a_clear_error_and_runs_nothing(case, tmp_path):
     assert ran(tmp_path) == []
 
 
-def test_custom_code_with_a_syntax_error_names_the_line_when_trusted(tmp_path):
+def test_custom_code_with_a_syntax_error_is_refused_at_load_without_running(tmp_path):
     data = with_custom(tmp_path)
     data["custom"]["Boom"] = data["custom"]["Boom"].replace("def sample(self, shape):", "def sample(self, shape)")
-    spec = NetworkSpec.from_json(text(data))  # loading runs nothing and cannot see the error
-    with pytest.raises(InvalidValueError, match="Boom") as caught:
-        NetworkSpec.from_json(text(data), trust=True).build()
-    assert "line 9" in str(caught.value) and "expected ':'" in str(caught.value)
+    with pytest.raises(InvalidValueError, match=r"design.custom\['Boom'\], line 9: expected ':'"):
+        NetworkSpec.from_json(text(data))
+    data["custom"]["Boom"] = "import os\nclass Other(init.Initializer):\n    pass\n"
+    with pytest.raises(InvalidValueError, match=r"design.custom\['Boom'\]: the code must define class Boom at its "
+                                                r"top level; it defines Other"):
+        NetworkSpec.from_json(text(data), trust=True)
     assert ran(tmp_path) == []
-    assert [e["message"] for e in spec.build_report().errors] == [
-        f"{UNTRUSTED} 'Boom': trust the design to run its code"]
 
 
 def test_custom_code_that_raises_names_the_layer_and_the_line(tmp_path):

@@ -54,6 +54,10 @@ class Layer:
             self._claim_name = prefix
         elif not isinstance(name, str) or not name.strip():
             raise InvalidTypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
+        elif "/" in name or any(ord(char) < 32 for char in name):
+            # "/" separates the parts of variable names (layer/<name>/weight); Keras refuses it
+            raise InvalidValueError(f"{type(self).__name__}: name must not contain '/' or control characters, "
+                                    f"got {name!r}")
         else:
             self._claim_name = None
         self.name = name
@@ -174,7 +178,7 @@ def _call_initializer(where, sample):
         return sample()
     except InitializerError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # custom code calling sys.exit() must not end the kernel
         raise InitializerError(f"{where}: sampling raised {type(exc).__name__}: {exc}") from exc
 
 

@@ -9,7 +9,14 @@ from .. import init
 from ..errors import InvalidTypeError, InvalidValueError, ShapeError
 from .base import Layer, format_shape
 
-_DEFAULT = object()
+class _Default:
+    """The ``weight`` default: the class's :attr:`Linear.default_weight`."""
+
+    def __repr__(self):
+        return "<default_weight>"
+
+
+_DEFAULT = _Default()
 
 
 class Linear(Layer):

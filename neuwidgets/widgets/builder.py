@@ -115,7 +115,8 @@ class NetworkBuilder(anywidget.AnyWidget):
         self._seq = 0
         self._warnings = []     # what went wrong after an edit was made (plots, autosave)
         reuse = None
-        if self.autosave and self.autosave.exists():
+        from_autosave = bool(self.autosave and self.autosave.exists())
+        if from_autosave:
             spec = NetworkSpec.from_json(self.autosave.read_text(encoding="utf-8"), trust=trust,
                                          classes=self._all_classes())
         elif network_or_spec is None:
@@ -131,6 +132,11 @@ class NetworkBuilder(anywidget.AnyWidget):
             raise InvalidTypeError("NetworkBuilder: expected a Network, a NetworkSpec, a design dict or None, "
                                    f"got {type(network_or_spec).__name__}")
         self._commit(spec, undoable=False, reuse=reuse)
+        if from_autosave and network_or_spec is not None:
+            self.notice = {"seq": 0, "ok": False, "op": "autosave", "layer": None, "parameter": None,
+                           "message": f"started from the autosave file {str(self.autosave)!r}; the "
+                                      f"{type(network_or_spec).__name__} given was not used (move the file away "
+                                      "to start from it)"}
         self.on_msg(self._on_message)
         self._watch_cells()
 
@@ -302,13 +308,24 @@ class NetworkBuilder(anywidget.AnyWidget):
     def save(self, path):
         """Write the design as JSON to ``path`` atomically (a crash leaves the old file whole),
         with the source of every custom initializer class it uses."""
-        self._write(Path(path), self.spec.to_json())
+        self._write(path, self.spec.to_json())
 
     @staticmethod
     def _write(path, text):
+        """Write ``text`` to the file ``path`` atomically: through a symbolic link to its
+        target, keeping an existing file's permissions; refuses anything but a file."""
+        if not isinstance(path, (str, os.PathLike)) or not str(path):
+            raise InvalidTypeError(f"save: expected a file path, got {path!r}")
+        path = Path(path).resolve()
+        if path.exists() and not path.is_file():
+            raise InvalidValueError(f"save: {str(path)!r} is not a regular file; expected a file path")
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~umask
         temporary = None
         try:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            os.chmod(temporary, mode)
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 file.write(text)
                 file.flush()
@@ -322,10 +339,14 @@ class NetworkBuilder(anywidget.AnyWidget):
     def load(self, path, trust=False):
         """Replace the design with the one in ``path`` (undoable). Custom initializer
         code in it does not run unless ``trust=True`` (or :meth:`trust` later)."""
+        if not isinstance(path, (str, os.PathLike)) or not str(path):
+            raise InvalidTypeError(f"load: expected a file path, got {path!r}")
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise InvalidValueError(f"load: cannot read {str(path)!r}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError:
+            raise InvalidValueError(f"load: {str(path)!r} is not a text file; expected a JSON design") from None
         self._commit(NetworkSpec.from_json(text, trust=trust, classes=self._all_classes()))
 
     # -- internals -----------------------------------------------------------------------
@@ -534,6 +555,8 @@ class NetworkBuilder(anywidget.AnyWidget):
                 notice.update(ok=False, layer=None, parameter=None, message="; ".join(self._warnings))
         except NeuwidgetsError as exc:
             notice.update(ok=False, message=str(exc))
+        except (KeyboardInterrupt, SystemExit) as exc:  # an interrupted edit is not made
+            notice.update(ok=False, message=f"{op} was interrupted ({type(exc).__name__}); the builder shows the design as it now is")
         except Exception as exc:  # never swallowed: the person sees it on the widget
             notice.update(ok=False, message=f"internal error in {op}: {type(exc).__name__}: {exc}")
             traceback.print_exc()
@@ -542,6 +565,8 @@ class NetworkBuilder(anywidget.AnyWidget):
     def _handlers(self):
         def set_initializer(name, parameter, initializer=None, code=None):
             if code is not None:
+                if not isinstance(code, str):
+                    raise InvalidTypeError(f"set_initializer: code must be text, got {type(code).__name__} {code!r}")
                 return self.set_initializer(name, parameter, code)
             if not isinstance(initializer, dict):
                 raise InvalidTypeError(f"set_initializer: expected an initializer config or code, got {initializer!r}")
