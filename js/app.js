@@ -472,7 +472,7 @@ export function createBuilder({ model, el, createEditor }) {
               title: broken ? `Broken link: ${p.link_error}` : `${p.name} uses the variable of ${p.link}`,
             },
             [
-              `${p.name} ⇄ ${p.link ?? "?"}`,
+              V.linkText(p),
               broken ? h("span", { class: "nw-link-reason", text: ` broken: ${p.link_error}` }) : null,
             ],
           ),
@@ -804,7 +804,7 @@ export function createBuilder({ model, el, createEditor }) {
       unlink.addEventListener("click", safely(() => send("unlink", { name: layer.name, parameter: p.name })));
       row.append(
         h("span", { class: `nw-link${broken ? " nw-link-broken" : ""}`, "data-testid": "nw-link-detail" }, [
-          `${p.name} ⇄ ${p.link ?? "?"}`,
+          V.linkText(p),
           broken ? h("span", { class: "nw-link-reason", text: ` broken: ${p.link_error}` }) : null,
         ]),
         unlink,
@@ -825,15 +825,21 @@ export function createBuilder({ model, el, createEditor }) {
       },
     });
     linkButton.disabled = target.value === "";
+    // A weight may be shared transposed (a tied autoencoder's decoder).
+    const transpose =
+      p.name === "weight"
+        ? h("input", { type: "checkbox", "data-testid": "nw-link-transpose", "aria-label": `Use it transposed` })
+        : null;
     linkButton.addEventListener(
       "click",
       safely(() => {
         if (target.value === "") return;
         ui.drafts.delete(key);
-        send("link", { name: layer.name, parameter: p.name, to_name: target.value });
+        const args = { name: layer.name, parameter: p.name, to_name: target.value };
+        send("link", transpose && transpose.checked ? { ...args, transpose: true } : args);
       }),
     );
-    row.append(target, linkButton);
+    add(row, [target, transpose && h("label", { class: "nw-muted" }, [transpose, " transposed"]), linkButton]);
     if (p.shared_with.length > 0) {
       row.append(h("span", { class: "nw-shared", text: `shared with ${p.shared_with.join(", ")}` }));
     }

@@ -457,6 +457,21 @@ describe("selection and details", () => {
     expect(model.sent).toEqual([{ type: "edit", seq: 1, op: "trust", args: {} }]);
   });
 
+  it("links a weight transposed and shows it", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-2").click();
+    expect(param(el, "bias").querySelector('[data-testid="nw-link-transpose"]')).toBeNull(); // weights only
+    choose(/** @type {HTMLSelectElement} */ (get(param(el, "weight"), "nw-link-select")), "sigmoid-1");
+    const transpose = /** @type {HTMLInputElement} */ (get(param(el, "weight"), "nw-link-transpose"));
+    transpose.checked = true;
+    get(param(el, "weight"), "nw-link-apply").click();
+    expect(ops(model)).toEqual([["link", { name: "sigmoid-2", parameter: "weight", to_name: "sigmoid-1", transpose: true }]]);
+    const state = sampleState();
+    Object.assign(state.layers[2].parameters[0], { link: "sigmoid-1", transpose: true });
+    model.set("state", state);
+    expect(get(card(el, "sigmoid-2"), "nw-link").textContent).toBe("weight ⇄ sigmoid-1 (transposed)");
+  });
+
   it("links, shows links (and broken ones) and unlinks", () => {
     const { el, model } = mount();
     card(el, "sigmoid-2").click();

@@ -32,6 +32,7 @@
  * @property {number | null} expected_std
  * @property {string | null} variable
  * @property {string | null} link
+ * @property {boolean} transpose  the linked weight is used transposed
  * @property {string | null} link_error
  * @property {string[]} shared_with
  * @property {string | null} code

@@ -130,6 +130,7 @@ function normalizeParameter(raw) {
     variable: strOrNull(p.variable),
     link: strOrNull(p.link),
     link_error: strOrNull(p.link_error),
+    transpose: p.transpose === true,
     shared_with: list(p.shared_with).map(str),
     code: strOrNull(p.code),
     trusted: p.trusted !== false,
@@ -209,6 +210,15 @@ export function parseParamValue(text, spec) {
   if (NUMBER_RE.test(t) && Number.isFinite(Number(t))) return Number(t); // "1e400" goes as text: Python says why
   if (typeof spec.default === "boolean" && (t === "true" || t === "false")) return t === "true";
   return text;
+}
+
+/**
+ * "weight ⇄ encoder (transposed)": what a linked parameter shows.
+ * @param {import("./types.js").Parameter} p
+ * @returns {string}
+ */
+export function linkText(p) {
+  return `${p.name} ⇄ ${p.link ?? "?"}${p.transpose ? " (transposed)" : ""}`;
 }
 
 /**

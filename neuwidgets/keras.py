@@ -7,17 +7,18 @@ model with ``fit`` keeps the layers tied and ``count_params`` counts it once.
 import keras
 
 from .errors import InvalidValueError
-from .layers import Dropout, Input, Linear
+from .layers import Dropout, Input, Linear, Transposed
 
 
 class SharedDense(keras.layers.Layer):
     """Dense layer, activation(x @ kernel + bias), whose ``kernel`` and/or ``bias`` is
-    the variable of an earlier layer (a shared parameter: one variable, trained once)."""
+    the variable of an earlier layer (a shared parameter: one variable, trained once);
+    ``transpose_kernel``: that kernel is used transposed (a tied autoencoder)."""
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel=None, bias=None, **kwargs):
+                 bias_initializer="zeros", kernel=None, bias=None, transpose_kernel=False, **kwargs):
         super().__init__(**kwargs)
-        self.units, self.use_bias = units, use_bias
+        self.units, self.use_bias, self.transpose_kernel = units, use_bias, transpose_kernel
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
@@ -33,7 +34,7 @@ class SharedDense(keras.layers.Layer):
                 shape=(self.units,), initializer=self.bias_initializer, name="bias")
 
     def call(self, x):
-        z = keras.ops.matmul(x, self.kernel)
+        z = keras.ops.matmul(x, keras.ops.transpose(self.kernel) if self.transpose_kernel else self.kernel)
         if self.bias is not None:
             z = z + self.bias
         return self.activation(z)
@@ -61,7 +62,8 @@ def to_keras(network):
         values = {p: keras.initializers.Constant(variable.numpy()) for p, variable in variables.items()}
         keras_layer = SharedDense(layer.n_units, activation=layer.activation, use_bias="bias" in variables,
                                   kernel_initializer=values["weight"], bias_initializer=values.get("bias", "zeros"),
-                                  kernel=shared["weight"], bias=shared.get("bias"), name=layer.name)
+                                  kernel=shared["weight"], bias=shared.get("bias"), name=layer.name,
+                                  transpose_kernel=isinstance(layer.parameters["weight"], Transposed))
         x = keras_layer(x)
         for parameter, attribute in (("weight", "kernel"), ("bias", "bias")):
             if parameter in variables:

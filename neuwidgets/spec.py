@@ -38,7 +38,7 @@ import numpy as np
 
 from . import init
 from .errors import InitializerError, InvalidTypeError, InvalidValueError, NeuwidgetsError
-from .layers import KINDS, Dropout, Input, Linear
+from .layers import KINDS, Dropout, Input, Linear, Transposed
 from .network import Network
 
 FORMAT = 1
@@ -179,9 +179,11 @@ def _schema_message(error, data):
         extra = [key for key in instance if key not in allowed]
         return (f"{where}: unexpected field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}; "
                 f"expected only {', '.join(map(repr, allowed))}")
-    if error.validator in ("minProperties", "maxProperties") and "initializer" in schema.get("properties", {}):
+    if error.validator in ("minProperties", "maxProperties", "not", "dependentRequired") \
+            and "initializer" in schema.get("properties", {}):
         return (f"{where}: a parameter is null or exactly one of {{\"initializer\": ...}}, {{\"values\": ...}}, "
-                f"{{\"link\": \"layer name\"}}; got fields {', '.join(map(repr, instance)) or 'none'}")
+                f"{{\"link\": \"layer name\"}} (with \"transpose\": true to use it transposed); "
+                f"got fields {', '.join(map(repr, instance)) or 'none'}")
     if error.validator == "enum" and error.path and error.path[-1] == "kind":
         return f"{where}: unknown layer kind {instance!r}; expected one of {', '.join(error.validator_value)}"
     if error.validator == "required":
@@ -433,11 +435,15 @@ class NetworkSpec:
                     message = f"link to {others[0]['kind']} layer {target!r}, which has no {parameter}"
                 elif "link" in other:
                     message = f"link to {target!r}, whose {parameter} is itself linked to {other['link']!r}"
+                elif value.get("transpose") and parameter != "weight":
+                    message = f"only a weight can be used transposed, got a transposed link of the {parameter}"
                 else:
                     here = network.layer(entry["name"]).parameter_shapes()[parameter]
                     there = network.layer(target).parameter_shapes()[parameter]
-                    message = None if here == there else (
-                        f"link to {target!r} is broken: {parameter} shape here is {here}, in {target!r} it is {there}")
+                    transposed = tuple(reversed(there)) if value.get("transpose") else there
+                    message = None if here == transposed else (
+                        f"link to {target!r} is broken: {parameter} shape here is {here}, in {target!r} it is {there}"
+                        + (f" (transposed {transposed})" if value.get("transpose") else ""))
                 if message:
                     problems.append({"layer": entry["name"], "parameter": parameter, "message": message})
         return problems
@@ -474,7 +480,7 @@ class NetworkSpec:
                 if value is None:
                     continue
                 if "link" in value and (entry["name"], parameter) not in broken:
-                    links.append((layer, parameter, value["link"]))
+                    links.append((layer, parameter, value))
                     continue
                 key = self._variable_key(entry, parameter, layer)
                 if (entry["name"], parameter) in placeholders:
@@ -482,8 +488,9 @@ class NetworkSpec:
                 keys[(entry["name"], parameter)] = key
                 if reuse and key in reuse:
                     layer._variables[parameter] = reuse[key]
-        for layer, parameter, target in links:
-            layer._set_parameter(parameter, network.layer(target).variable(parameter))
+        for layer, parameter, link in links:
+            variable = network.layer(link["link"]).variable(parameter)
+            layer._set_parameter(parameter, Transposed(variable) if link.get("transpose") else variable)
         try:
             network.variables  # create every variable now: errors surface here, not later
         except InitializerError as exc:
@@ -556,6 +563,12 @@ class NetworkSpec:
                     if isinstance(value, tf.Variable) and id(value) in owners:
                         entry["parameters"][parameter] = {"link": owners[id(value)]}
                         continue
+                    if isinstance(value, Transposed):
+                        if id(value.variable) not in owners:
+                            raise InvalidValueError(f"{layer}: its {parameter} is a transposed variable no earlier "
+                                                    "layer uses; a design links it to the layer that owns it")
+                        entry["parameters"][parameter] = {"link": owners[id(value.variable)], "transpose": True}
+                        continue
                     if isinstance(value, init.Initializer):
                         config = value.get_config()
                         klass = type(value)
@@ -606,6 +619,9 @@ class NetworkSpec:
                 owner = entries[value["link"]]
                 if data["layers"].index(owner) < index:
                     continue
+                if value.get("transpose"):
+                    raise InvalidValueError(f"to_code: {entry['kind']} layer {entry['name']!r} uses the weight of the "
+                                            f"later layer {owner['name']!r} transposed; move it after that layer")
                 # The owner is later: this layer takes its value; the owner and every
                 # other user now link here.
                 entry["parameters"][parameter] = owner["parameters"][parameter]
@@ -657,7 +673,8 @@ class NetworkSpec:
             if value is None:
                 args.append(f"{parameter}=None")
             elif "link" in value:
-                args.append(f"{parameter}=network.layer({value['link']!r}).variable({parameter!r})")
+                shared = f"network.layer({value['link']!r}).variable({parameter!r})"
+                args.append(f"{parameter}=Transposed({shared})" if value.get("transpose") else f"{parameter}={shared}")
             elif "values" in value:
                 args.append(f"{parameter}=np.array({value['values']!r}, dtype='float32')")
             else:
@@ -689,6 +706,8 @@ class NetworkSpec:
                 if params["bias"] is None:
                     args.append("use_bias=False")
                 linked = {p: v["link"] for p, v in params.items() if v and "link" in v}
+                if (params["weight"] or {}).get("transpose"):
+                    args.append("transpose_kernel=True")
                 for parameter, attribute in (("weight", "kernel"), ("bias", "bias")):
                     value = params[parameter]
                     if value is None or parameter in linked:

@@ -274,10 +274,7 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
             if isinstance(layer, Input):
                 continue
             if isinstance(layer, Linear):
-                variables = layer.variables
-                z = tf.matmul(a, variables["weight"])
-                if "bias" in variables:
-                    z = z + variables["bias"]
+                z = layer.pre_activation(a)
                 a = layer.activation(z)
             else:
                 a = layer.output(a, training=False)

@@ -375,3 +375,44 @@ def test_units_that_look_numeric_are_refused_clearly(builder, units, given):
 def test_non_finite_alpha_is_refused(builder):
     with pytest.raises(NeuwidgetsError, match=r"Relu layer 'relu-1': alpha must be a finite number, got nan"):
         builder.add_layer("Relu", 3, alpha=float("nan"))
+
+
+def test_a_tied_autoencoder_shares_the_transposed_weight():
+    # REFERENCES §4: 784 -> 64 -> 784, the decoder weight the encoder's transposed, its own bias:
+    # 784·64 + 64 + 784 = 51,024 parameters (the sum REFERENCES writes; it prints 50,992).
+    builder = NetworkBuilder({"format": 1, "layers": [
+        {"kind": "Input", "name": "pixels", "shape": [784]},
+        {"kind": "Sigmoid", "name": "encoder", "n_units": 64,
+         "parameters": {"weight": {"initializer": {"name": "XavierNormal", "params": {"gain": 2}}},
+                        "bias": {"initializer": {"name": "Constant", "params": {"value": 0}}}}},
+        {"kind": "Sigmoid", "name": "decoder", "n_units": 784,
+         "parameters": {"weight": {"initializer": {"name": "XavierNormal", "params": {"gain": 2}}},
+                        "bias": {"initializer": {"name": "Constant", "params": {"value": 0}}}}}]}, plots=False)
+    with pytest.raises(NeuwidgetsError, match=r"weight shape here is \(64, 784\), in 'encoder' it is \(784, 64\)$"):
+        builder.link("decoder", "weight", "encoder")
+    assert send(builder, "link", name="decoder", parameter="weight", to_name="encoder", transpose=True)["ok"]
+    network = builder.network
+    assert network.n_parameters == 784 * 64 + 64 + 784 == 51_024
+    encoder = network.layer("encoder").variable("weight")
+    assert network.layer("decoder").variable("weight") is encoder
+    x = np.random.default_rng(0).random((3, 784)).astype("float32")
+    hidden = 1 / (1 + np.exp(-(x @ encoder.numpy())))
+    np.testing.assert_allclose(network.predict(x), 1 / (1 + np.exp(-(hidden @ encoder.numpy().T))), atol=1e-6)
+    decoder = builder.state["layers"][2]["parameters"][0]
+    assert decoder["link"] == "encoder" and decoder["transpose"] is True and decoder["shared_with"] == ["encoder"]
+    # the design, its code and its Keras model keep the tie
+    assert builder.spec.entry("decoder")["parameters"]["weight"] == {"link": "encoder", "transpose": True}
+    assert "weight=Transposed(network.layer('encoder').variable('weight'))" in builder.to_code()
+    namespace = {}
+    exec(builder.to_code(), namespace)
+    assert namespace["network"].n_parameters == 51_024
+    model = network.to_keras()
+    assert model.count_params() == 51_024
+    np.testing.assert_allclose(model.predict(x, verbose=0), network.predict(x), atol=1e-6)
+    exec(builder.to_code("keras"), namespace)
+    assert namespace["model"].count_params() == 51_024
+    assert namespace["model"].get_layer("decoder").kernel is namespace["model"].get_layer("encoder").kernel
+    from neuwidgets import NetworkSpec
+    assert NetworkSpec.from_network(network) == builder.spec
+    builder.set_units("encoder", 32)  # the tie follows the new shape
+    assert builder.errors == [] and builder.network.n_parameters == 784 * 32 + 32 + 784

@@ -1,5 +1,5 @@
 """Layers (NeuPy-style): ``Input`` and the dense family, plus ``Dropout``."""
-from .base import Input, Layer
+from .base import Input, Layer, Transposed
 from .dense import (Dropout, Elu, HardSigmoid, LeakyRelu, Linear, Relu, Sigmoid, Softmax,
                     Softplus, Tanh)
 from ..network import Network, join
@@ -8,4 +8,4 @@ from ..network import Network, join
 KINDS = {cls.__name__: cls for cls in (Input, Linear, Sigmoid, Tanh, Relu, LeakyRelu, Elu,
                                        Softplus, Softmax, HardSigmoid, Dropout)}
 
-__all__ = ["Layer", "Network", "join", *KINDS]
+__all__ = ["Layer", "Network", "join", "Transposed", *KINDS]

@@ -26,8 +26,30 @@ def format_shape(shape):
     return "(" + ", ".join("?" if dim is None else str(dim) for dim in shape) + ")"
 
 
-ACCEPTED_VALUES = ("an Initializer, a NumPy array, a number, a tf.Variable, a tf.Tensor "
-                   "or a callable (shape, dtype) such as a Keras initializer")
+ACCEPTED_VALUES = ("an Initializer, a NumPy array, a number, a tf.Variable, Transposed(tf.Variable), "
+                   "a tf.Tensor or a callable (shape, dtype) such as a Keras initializer")
+
+
+class Transposed:
+    """A weight that is another layer's ``tf.Variable`` used transposed: one variable, so
+    the layers stay tied and it is counted once (a tied autoencoder: the decoder's weight
+    ``(64, 784)`` is the encoder's ``(784, 64)`` transposed; Vincent et al. 2010).
+
+    ``variable``: a float32 ``tf.Variable`` of rank 2; ``shape`` is its shape reversed.
+    Raises :class:`InvalidTypeError` for anything else.
+    """
+
+    def __init__(self, variable):
+        if not isinstance(variable, tf.Variable) or len(variable.shape) != 2:
+            raise InvalidTypeError(f"Transposed: expected a tf.Variable of rank 2, got {variable!r}"[:300])
+        self.variable = variable
+
+    @property
+    def shape(self):
+        return tuple(reversed(tuple(self.variable.shape)))
+
+    def __repr__(self):
+        return f"Transposed(<tf.Variable '{self.variable.name}' shape={tuple(self.variable.shape)}>)"
 
 
 class Layer:
@@ -95,7 +117,7 @@ class Layer:
             # Used as is, so it cannot be cast: a float64 variable would fail in matmul later.
             raise InvalidTypeError(f"{where}: a shared tf.Variable must be float32, got variable "
                                    f"'{value.name}' of {value.dtype.name}")
-        if isinstance(value, init.Initializer) or isinstance(value, (tf.Variable, tf.Tensor)):
+        if isinstance(value, (init.Initializer, tf.Variable, tf.Tensor, Transposed)):
             pass
         elif isinstance(value, np.ndarray):
             if not (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
@@ -122,8 +144,8 @@ class Layer:
             raise ShapeError(f"{self}: input shape unknown; join it after an Input layer first")
         shape = self.parameter_shapes()[parameter]
         value = self.parameters[parameter]
-        if isinstance(value, tf.Variable):
-            variable = value
+        if isinstance(value, (tf.Variable, Transposed)):
+            variable = getattr(value, "variable", value)
         else:
             where = f"{self}: parameter '{parameter}' ({value!r}"[:200] + ")"
             if isinstance(value, init.Initializer):
@@ -134,9 +156,16 @@ class Layer:
         self._variables[parameter] = variable
         return variable
 
+    def parameter_tensor(self, parameter):
+        """What the layer computes with: the variable, transposed for a :class:`Transposed`
+        parameter (shape ``parameter_shapes()[parameter]``)."""
+        variable = self.variable(parameter)
+        return tf.transpose(variable) if isinstance(self.parameters[parameter], Transposed) else variable
+
     @property
     def variables(self):
-        """Ordered ``{parameter name: tf.Variable}``, created on first use."""
+        """Ordered ``{parameter name: tf.Variable}``, created on first use (a
+        :class:`Transposed` parameter gives the variable itself, untransposed)."""
         return {parameter: self.variable(parameter) for parameter in self.parameters}
 
     def output(self, x, training=False):
@@ -153,6 +182,8 @@ class Layer:
             value = self.parameters.get(parameter)
             if isinstance(value, tf.Variable):
                 text = f"<tf.Variable '{value.name}' shape={tuple(value.shape)}>"
+            elif isinstance(value, Transposed):
+                text = repr(value)
             elif isinstance(value, (np.ndarray, tf.Tensor)):
                 text = f"<array shape={tuple(value.shape)}>"
             else:

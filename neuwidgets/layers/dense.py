@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from .. import init
 from ..errors import InvalidTypeError, InvalidValueError, ShapeError
-from .base import Layer, format_shape
+from .base import Layer, Transposed, format_shape
 
 class _Default:
     """The ``weight`` default: the class's :attr:`Linear.default_weight`."""
@@ -71,7 +71,8 @@ class Linear(Layer):
         expected = {"weight": (input_shape[-1], self.n_units), "bias": (self.n_units,)}
         for parameter, value in self.parameters.items():
             if hasattr(value, "shape") and not callable(value) and tuple(value.shape) != expected[parameter]:
-                label = f"variable '{value.name}'" if isinstance(value, tf.Variable) else "array"
+                label = (f"variable '{value.name}'" if isinstance(value, tf.Variable) else
+                         f"transposed variable '{value.variable.name}'" if isinstance(value, Transposed) else "array")
                 raise ShapeError(f"{self}: its {parameter} {label} has shape {tuple(value.shape)}, "
                                  f"expected {expected[parameter]}")
         return (None, self.n_units)
@@ -86,12 +87,13 @@ class Linear(Layer):
         """The activation function applied to ``z = x @ weight + bias``."""
         return z
 
+    def pre_activation(self, x):
+        """``z = x @ weight + bias`` for ``x`` of shape ``(batch, n_inputs)``: ``(batch, n_units)``."""
+        z = tf.matmul(x, self.parameter_tensor("weight"))
+        return z + self.parameter_tensor("bias") if "bias" in self.parameters else z
+
     def output(self, x, training=False):
-        variables = self.variables
-        z = tf.matmul(x, variables["weight"])
-        if "bias" in variables:
-            z = z + variables["bias"]
-        return self.activation(z)
+        return self.activation(self.pre_activation(x))
 
     def __repr__(self):
         options = [f"{key}={getattr(self, key)!r}" for key in self.options]

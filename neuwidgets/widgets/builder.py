@@ -249,24 +249,30 @@ class NetworkBuilder(anywidget.AnyWidget):
                                                   where=f"{entry['kind']} layer '{name}': parameter '{parameter}'")
         self._apply(data, staged)
 
-    def link(self, name, parameter, to_name):
+    def link(self, name, parameter, to_name, transpose=False):
         """Make ``parameter`` of layer ``name`` use the variable of the same parameter of
-        layer ``to_name`` (a shared parameter). Shapes must match. Layers that shared
+        layer ``to_name`` (a shared parameter); with ``transpose=True`` a weight uses it
+        transposed (a tied autoencoder's decoder). Shapes must match. Layers that shared
         ``name``'s variable follow it to ``to_name``'s."""
         data = self.spec.to_dict()
         entry, target = self._entry(data, name), self._entry(data, to_name)
         if entry is target:
             raise InvalidValueError(f"link: {entry['kind']} layer '{name}' cannot be linked to itself")
+        if not isinstance(transpose, bool):
+            raise InvalidTypeError(f"link: transpose must be true or false, got {transpose!r}")
         for layer in (entry, target):
             if (layer.get("parameters") or {}).get(parameter) is None:
                 raise InvalidValueError(f"link: {layer['kind']} layer '{layer['name']}' has no {parameter!r} to share")
-        root = target["parameters"][parameter].get("link", to_name)
+        via = target["parameters"][parameter]  # linking to a linked layer links to its owner
+        root, transpose = via.get("link", to_name), transpose != via.get("transpose", False)
         if root == name:
             raise InvalidValueError(f"link: '{to_name}' already uses the {parameter} of '{name}'")
-        entry["parameters"][parameter] = {"link": root}
+        entry["parameters"][parameter] = {"link": root, **({"transpose": True} if transpose else {})}
         for other in data["layers"]:
-            if ((other.get("parameters") or {}).get(parameter) or {}).get("link") == name:
-                other["parameters"][parameter] = {"link": root}
+            value = (other.get("parameters") or {}).get(parameter) or {}
+            if value.get("link") == name:  # followers keep how they saw this layer's variable
+                flipped = transpose != value.get("transpose", False)
+                other["parameters"][parameter] = {"link": root, **({"transpose": True} if flipped else {})}
         self._apply(data, refuse_errors_on=(name, parameter))
 
     def unlink(self, name, parameter):
@@ -465,6 +471,7 @@ class NetworkBuilder(anywidget.AnyWidget):
                     "expected_std": init.expected_std_of(initializer, shape),
                     "variable": variable.name,
                     "link": value.get("link"),
+                    "transpose": bool(value.get("transpose")),
                     "link_error": message if "link" in value else None,
                     "shared_with": [name for name in sharers if name != entry["name"]],
                     "code": custom and (spec.data["custom"].get(custom) or
