@@ -602,7 +602,7 @@ class NetworkSpec:
         if target not in ("neuwidgets", "keras"):
             raise InvalidValueError(f"to_code: target must be 'neuwidgets' or 'keras', got {target!r}")
         data = self._owners_first()
-        return self._neuwidgets_code(data) if target == "neuwidgets" else self._keras_code(data)
+        return self._api_code(data) if target == "neuwidgets" else self._keras_code(data)
 
     def _owners_first(self):
         """The design with every shared parameter owned by the earliest layer using it
@@ -642,7 +642,7 @@ class NetworkSpec:
             lines += [code.rstrip(), "", ""]
         return lines
 
-    def _neuwidgets_code(self, data):
+    def _api_code(self, data):
         lines = ['"""neuwidgets design as code: defines `network`."""',
                  "import numpy as np", "import tensorflow as tf", "", "from neuwidgets import init",
                  "from neuwidgets.layers import *", ""]
