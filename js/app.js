@@ -469,7 +469,9 @@ export function createBuilder({ model, el, createEditor }) {
               class: `nw-link${broken ? " nw-link-broken" : ""}`,
               "data-testid": "nw-link",
               "data-parameter": p.name,
-              title: broken ? `Broken link: ${p.link_error}` : `${p.name} uses the variable of ${p.link}`,
+              title: broken
+                ? `Broken link: ${p.link_error}`
+                : `${p.name} uses the variable of ${p.link}${p.transpose ? ", transposed" : ""}`,
             },
             [
               V.linkText(p),
@@ -825,16 +827,25 @@ export function createBuilder({ model, el, createEditor }) {
       },
     });
     linkButton.disabled = target.value === "";
-    // A weight may be shared transposed (a tied autoencoder's decoder).
+    // A weight may be shared transposed (a tied autoencoder's decoder); the box survives re-renders.
+    const transposeKey = `link-transpose:${pk}`;
     const transpose =
       p.name === "weight"
-        ? h("input", { type: "checkbox", "data-testid": "nw-link-transpose", "aria-label": `Use it transposed` })
+        ? h("input", {
+            type: "checkbox",
+            "data-testid": "nw-link-transpose",
+            "data-key": transposeKey,
+            "aria-label": `Use the chosen layer's weight transposed`,
+            checked: ui.drafts.get(transposeKey) === "1",
+          })
         : null;
+    transpose?.addEventListener("change", () => ui.drafts.set(transposeKey, transpose.checked ? "1" : ""));
     linkButton.addEventListener(
       "click",
       safely(() => {
         if (target.value === "") return;
         ui.drafts.delete(key);
+        ui.drafts.delete(transposeKey);
         const args = { name: layer.name, parameter: p.name, to_name: target.value };
         send("link", transpose && transpose.checked ? { ...args, transpose: true } : args);
       }),

@@ -464,6 +464,9 @@ describe("selection and details", () => {
     choose(/** @type {HTMLSelectElement} */ (get(param(el, "weight"), "nw-link-select")), "sigmoid-1");
     const transpose = /** @type {HTMLInputElement} */ (get(param(el, "weight"), "nw-link-transpose"));
     transpose.checked = true;
+    transpose.dispatchEvent(new Event("change"));
+    model.set("notice", { seq: 0, ok: true, op: "x", layer: null, parameter: null, message: "" }); // a re-render
+    expect(/** @type {HTMLInputElement} */ (get(param(el, "weight"), "nw-link-transpose")).checked).toBe(true);
     get(param(el, "weight"), "nw-link-apply").click();
     expect(ops(model)).toEqual([["link", { name: "sigmoid-2", parameter: "weight", to_name: "sigmoid-1", transpose: true }]]);
     const state = sampleState();

@@ -26,8 +26,9 @@ class SharedDense(keras.layers.Layer):
 
     def build(self, input_shape):
         kernel, bias = self._shared
+        shape = (self.units, input_shape[-1]) if self.transpose_kernel else (input_shape[-1], self.units)
         self.kernel = kernel if kernel is not None else self.add_weight(
-            shape=(input_shape[-1], self.units), initializer=self.kernel_initializer, name="kernel")
+            shape=shape, initializer=self.kernel_initializer, name="kernel")
         self.bias = None
         if self.use_bias:
             self.bias = bias if bias is not None else self.add_weight(

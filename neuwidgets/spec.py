@@ -12,8 +12,9 @@ A design is a dict checked against ``spec.schema.json`` (shipped in the package)
      "custom": {"Gamma": "class Gamma(init.Initializer): ..."}}
 
 A parameter is an initializer config, fixed ``values`` (nested lists), a ``link`` (it
-uses the variable of the same parameter of another layer: a shared parameter) or
-``null`` (no bias). ``custom`` holds the source of custom initializer classes; it runs
+uses the variable of the same parameter of another layer: a shared parameter; with
+``"transpose": true`` a weight uses an earlier layer's weight transposed, as a tied
+autoencoder's decoder) or ``null`` (no bias). ``custom`` holds the source of custom initializer classes; it runs
 only when the design is trusted (``trust=True``) and the design is built: until then
 those parameters are "untrusted custom initializer" (zeros as placeholders) and none of
 that code runs, not when loading, validating, exporting code or showing the design.
@@ -103,6 +104,23 @@ def compile_initializer(code, name=None):
         raise InvalidValueError(f"custom initializer class {cls.__name__!r} has the name of a built-in; rename it")
     cls._neuwidgets_code = code
     return cls
+
+
+def link_entry(target, transpose=False):
+    """A parameter's design entry that shares ``target``'s variable (used transposed when
+    ``transpose``): ``{"link": target}`` or ``{"link": target, "transpose": true}``."""
+    return {"link": target, "transpose": True} if transpose else {"link": target}
+
+
+class UntrustedPlaceholder(init.Constant):
+    """Zeros standing for untrusted custom initializer ``name``, whose code has not run."""
+
+    def __init__(self, name):
+        super().__init__(0)
+        self.name = name
+
+    def __repr__(self):
+        return f"<{UNTRUSTED} {self.name!r}>"
 
 
 def _check_code_shape(name, code):
@@ -216,7 +234,9 @@ class NetworkSpec:
     :class:`~neuwidgets.init.Initializer` subclasses (from notebook cells) by name.
     Raises :class:`InvalidValueError` / :class:`InvalidTypeError` naming the place in
     the design for anything malformed: wrong shape of JSON, unknown or future format,
-    unknown layer kind or initializer, bad units, duplicate names, bad links.
+    unknown layer kind or initializer, bad units, duplicate names, a link to the layer
+    itself or a transposed bias. Links that depend on shapes or on other layers are
+    checked when built (:meth:`link_problems`).
     """
 
     def __init__(self, data, trust=False, classes=None):
@@ -327,6 +347,8 @@ class NetworkSpec:
                     continue
                 if "values" in value:
                     value["values"] = self._check_values(value["values"], where)
+                if "link" in value:
+                    self._check_link(entry, parameter, value, where)
                 if "initializer" not in value:
                     continue
                 config = value["initializer"]
@@ -346,6 +368,16 @@ class NetworkSpec:
                                            f"lists or null, got {_short(config['params'])}") from None
         # Code no parameter uses is dropped: nobody is asked to trust code that does nothing here.
         data["custom"] = {name: code for name, code in data["custom"].items() if name in used}
+
+    @staticmethod
+    def _check_link(entry, parameter, value, where):
+        """What a link can get wrong whatever the shapes; stores ``transpose`` only when true."""
+        if value["link"] == entry["name"]:
+            raise InvalidValueError(f"{where}: a layer cannot link to itself, got link {value['link']!r}")
+        if value.get("transpose") and parameter != "weight":
+            raise InvalidValueError(f"{where}: only a weight can be used transposed, got \"transpose\": true")
+        if not value.get("transpose", True):
+            del value["transpose"]
 
     @staticmethod
     def _check_values(values, where):
@@ -383,7 +415,7 @@ class NetworkSpec:
         if name in self.data["custom"] and name not in compiled and not typed:
             errors.append({"layer": layer_entry["name"], "parameter": parameter,
                            "message": f"{UNTRUSTED} {name!r}: trust the design to run its code"})
-            return init.Constant(0)
+            return UntrustedPlaceholder(name)
         try:
             return init.from_config(config, custom={**self.classes, **compiled})
         except NeuwidgetsError as exc:
@@ -426,17 +458,16 @@ class NetworkSpec:
                 target = value["link"]
                 others = [e for e in self.data["layers"] if e["name"] == target and e is not entry]
                 other = (others[0].get("parameters") or {}).get(parameter) if others else None
-                if target == entry["name"]:
-                    message = "a layer cannot link to itself"
-                elif not others:
+                if not others:
                     names = ", ".join(repr(e["name"]) for e in self.data["layers"] if e is not entry)
                     message = f"link to a missing layer {target!r}; expected one of {names}"
                 elif other is None:
                     message = f"link to {others[0]['kind']} layer {target!r}, which has no {parameter}"
                 elif "link" in other:
                     message = f"link to {target!r}, whose {parameter} is itself linked to {other['link']!r}"
-                elif value.get("transpose") and parameter != "weight":
-                    message = f"only a weight can be used transposed, got a transposed link of the {parameter}"
+                elif value.get("transpose") and self.data["layers"].index(others[0]) > self.data["layers"].index(entry):
+                    message = (f"a weight used transposed must belong to an earlier layer, got the later layer "
+                               f"{target!r}; link {target!r} to this layer (transposed) instead")
                 else:
                     here = network.layer(entry["name"]).parameter_shapes()[parameter]
                     there = network.layer(target).parameter_shapes()[parameter]
@@ -561,14 +592,17 @@ class NetworkSpec:
                              parameters={"weight": None, "bias": None})
                 for parameter, value in layer.parameters.items():
                     if isinstance(value, tf.Variable) and id(value) in owners:
-                        entry["parameters"][parameter] = {"link": owners[id(value)]}
+                        entry["parameters"][parameter] = link_entry(owners[id(value)])
                         continue
                     if isinstance(value, Transposed):
                         if id(value.variable) not in owners:
                             raise InvalidValueError(f"{layer}: its {parameter} is a transposed variable no earlier "
-                                                    "layer uses; a design links it to the layer that owns it")
-                        entry["parameters"][parameter] = {"link": owners[id(value.variable)], "transpose": True}
+                                                    "layer uses; a design links it to the earlier layer that owns it")
+                        entry["parameters"][parameter] = link_entry(owners[id(value.variable)], transpose=True)
                         continue
+                    if isinstance(value, UntrustedPlaceholder):
+                        raise InvalidValueError(f"{layer}: its {parameter} stands for the untrusted custom initializer "
+                                                f"{value.name!r}; save the design itself, or trust it first")
                     if isinstance(value, init.Initializer):
                         config = value.get_config()
                         klass = type(value)
@@ -619,17 +653,15 @@ class NetworkSpec:
                 owner = entries[value["link"]]
                 if data["layers"].index(owner) < index:
                     continue
-                if value.get("transpose"):
-                    raise InvalidValueError(f"to_code: {entry['kind']} layer {entry['name']!r} uses the weight of the "
-                                            f"later layer {owner['name']!r} transposed; move it after that layer")
-                # The owner is later: this layer takes its value; the owner and every
-                # other user now link here.
+                # The owner is later (a plain link: link_problems refuses transposed ones):
+                # this layer takes its value; the owner and every other user now link here,
+                # each as it saw the variable (transposed or not).
                 entry["parameters"][parameter] = owner["parameters"][parameter]
                 for other in data["layers"]:
-                    if other is not entry and ((other.get("parameters") or {}).get(parameter) or {}).get("link") \
-                            == owner["name"]:
-                        other["parameters"][parameter] = {"link": entry["name"]}
-                owner["parameters"][parameter] = {"link": entry["name"]}
+                    seen = (other.get("parameters") or {}).get(parameter) or {}
+                    if other is not entry and seen.get("link") == owner["name"]:
+                        other["parameters"][parameter] = link_entry(entry["name"], seen.get("transpose", False))
+                owner["parameters"][parameter] = link_entry(entry["name"])
         return data
 
     @staticmethod

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from . import init
 from .errors import InvalidTypeError, InvalidValueError, ShapeError
-from .layers.base import Input, Layer, format_shape
+from .layers.base import Input, Layer, Transposed, format_shape
 from .layers.dense import Linear
 
 __all__ = ["ParameterStats", "ActivationStats", "parameter_stats", "weight_stats",
@@ -185,7 +185,9 @@ def parameter_stats(network, layer, parameter, bins=50):
                                 f"parameters: {', '.join(layer.parameters) or 'none'}")
     variable = layer.variable(parameter)
     users = network.sharing()[variable.ref()] if network is not None else [(layer, parameter)]
-    owner, owner_parameter = users[0]
+    # the owner: the first layer using the variable as it is (not through Transposed)
+    owner, owner_parameter = next(((user, name) for user, name in users
+                                   if not isinstance(user.parameters[name], Transposed)), users[0])
     value = owner.parameters[owner_parameter]
     shape = tuple(int(dim) for dim in variable.shape)
     # Moments and histogram in TensorFlow, on the variable itself: no copy of a large

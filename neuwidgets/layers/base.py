@@ -40,8 +40,8 @@ class Transposed:
     """
 
     def __init__(self, variable):
-        if not isinstance(variable, tf.Variable) or len(variable.shape) != 2:
-            raise InvalidTypeError(f"Transposed: expected a tf.Variable of rank 2, got {variable!r}"[:300])
+        if not isinstance(variable, tf.Variable) or len(variable.shape) != 2 or variable.dtype != tf.float32:
+            raise InvalidTypeError(f"Transposed: expected a float32 tf.Variable of rank 2, got {variable!r}"[:300])
         self.variable = variable
 
     @property

@@ -19,7 +19,7 @@ from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError
 from ..layers import KINDS, Dropout, Input, Linear
 from ..layers.base import class_to_name, format_shape
 from ..network import Network
-from ..spec import FORMAT, UNTRUSTED, NetworkSpec, compile_initializer, describe_code_error
+from ..spec import FORMAT, UNTRUSTED, NetworkSpec, compile_initializer, describe_code_error, link_entry
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 _MISSING_BUNDLE = """export default { render({ el }) {
@@ -267,12 +267,11 @@ class NetworkBuilder(anywidget.AnyWidget):
         root, transpose = via.get("link", to_name), transpose != via.get("transpose", False)
         if root == name:
             raise InvalidValueError(f"link: '{to_name}' already uses the {parameter} of '{name}'")
-        entry["parameters"][parameter] = {"link": root, **({"transpose": True} if transpose else {})}
+        entry["parameters"][parameter] = link_entry(root, transpose)
         for other in data["layers"]:
             value = (other.get("parameters") or {}).get(parameter) or {}
             if value.get("link") == name:  # followers keep how they saw this layer's variable
-                flipped = transpose != value.get("transpose", False)
-                other["parameters"][parameter] = {"link": root, **({"transpose": True} if flipped else {})}
+                other["parameters"][parameter] = link_entry(root, transpose != value.get("transpose", False))
         self._apply(data, refuse_errors_on=(name, parameter))
 
     def unlink(self, name, parameter):
@@ -462,9 +461,9 @@ class NetworkBuilder(anywidget.AnyWidget):
                 config = spec.entry(untrusted)["parameters"][parameter]["initializer"] if untrusted \
                     else initializer and initializer.get_config()
                 custom = config and config["name"] not in init.BUILTINS and config["name"]
-                shape = tuple(variable.shape)
+                shape = tuple(variable.shape)  # the owner's: what its initializer sampled
                 parameters.append({
-                    "name": parameter, "shape": list(shape), "initializer": config,
+                    "name": parameter, "shape": list(layer.parameter_shapes()[parameter]), "initializer": config,
                     "label": repr(initializer) if initializer else
                     (f"{UNTRUSTED} {custom}" if untrusted else f"values {shape}"),
                     "formula": initializer and initializer.formula,
