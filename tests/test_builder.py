@@ -1,4 +1,6 @@
 """State-level tests of NetworkBuilder: every Python method and every front-end message."""
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -416,3 +418,20 @@ def test_a_tied_autoencoder_shares_the_transposed_weight():
     assert NetworkSpec.from_network(network) == builder.spec
     builder.set_units("encoder", 32)  # the tie follows the new shape
     assert builder.errors == [] and builder.network.n_parameters == 784 * 32 + 32 + 784
+
+
+def test_a_class_redefined_in_a_cell_replaces_the_old_one_in_the_chooser(builder):
+    import types
+    cell = types.ModuleType("cell_module")
+    sys.modules["cell_module"] = cell
+    try:
+        for value in (1.0, 2.0):  # the same cell run twice
+            exec(f"from neuwidgets import init\nimport numpy as np\nclass Twice(init.Initializer):\n"
+                 f"    def sample(self, shape):\n        return np.full(shape, {value})\n", cell.__dict__)
+        first_run = [c for c in init.Initializer.__subclasses__() if c.__name__ == "Twice"]
+        assert len(first_run) == 2
+        send(builder, "set_initializer", name="sigmoid-1", parameter="weight",
+             initializer={"name": "Twice", "params": {}})
+        assert float(builder.network.layer("sigmoid-1").variable("weight").numpy().max()) == 2.0
+    finally:
+        del sys.modules["cell_module"]

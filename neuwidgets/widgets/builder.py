@@ -6,6 +6,7 @@ import base64
 import inspect
 import math
 import os
+import sys
 import tempfile
 import traceback
 import weakref
@@ -54,14 +55,17 @@ def _positive_int(value, what):
 
 
 def _user_classes():
-    """Initializer subclasses defined outside neuwidgets (notebook cells, user modules)."""
+    """Initializer subclasses defined outside neuwidgets (notebook cells, user modules).
+    When a cell defining a class ran again, the class its module now names wins."""
     found, todo = {}, list(init.Initializer.__subclasses__())
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
         if not cls.__module__.startswith("neuwidgets") and not cls.__name__.startswith("_") \
                 and not inspect.isabstract(cls) and cls.__name__ not in init.BUILTINS:
-            found[cls.__name__] = cls
+            current = getattr(sys.modules.get(cls.__module__), cls.__name__, None) is cls
+            if current or cls.__name__ not in found:
+                found[cls.__name__] = cls
     return found
 
 
