@@ -136,7 +136,7 @@ class Initializer:
 class Constant(Initializer):
     """Every value equals ``value``. std 0."""
 
-    formula = "value"
+    formula = "every entry = value"
     _positional = ("value",)
 
     def __init__(self, value=0):

@@ -33,7 +33,7 @@ __all__ = ["plot_weight_distributions", "plot_activation_stats", "plot_activatio
 #: Okabe-Ito colours of mid luminance: distinguishable (also for colour-blind readers)
 #: and readable on white and on dark backgrounds.
 PALETTE = {
-    "measured": "#56B4E9",   # sky blue: histograms, activation std
+    "measured": "#3D9AD1",   # blue: histograms, activation std (text on white and dark)
     "theory": "#E69F00",     # orange: theoretical density, expected std
     "gradient": "#CC79A7",   # reddish purple: gradient std
     "saturated": "#D55E00",  # vermillion

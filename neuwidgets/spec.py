@@ -474,7 +474,8 @@ class NetworkSpec:
                     transposed = tuple(reversed(there)) if value.get("transpose") else there
                     message = None if here == transposed else (
                         f"link to {target!r} is broken: {parameter} shape here is {here}, in {target!r} it is {there}"
-                        + (f" (transposed {transposed})" if value.get("transpose") else ""))
+                        + (f" (transposed {transposed})" if value.get("transpose") else
+                           "; used transposed it would fit" if here == tuple(reversed(there)) else ""))
                 if message:
                     problems.append({"layer": entry["name"], "parameter": parameter, "message": message})
         return problems

@@ -98,7 +98,8 @@ def test_edits_that_break_a_link_show_it_broken_never_drop_it(builder):
     builder.link("b", "weight", "a")
     builder.set_units("a", 9)
     assert builder.errors == [{"layer": "b", "parameter": "weight",
-                               "message": "link to 'a' is broken: weight shape here is (9, 15), in 'a' it is (15, 9)"}]
+                               "message": "link to 'a' is broken: weight shape here is (9, 15), in 'a' it is (15, 9); "
+                                          "used transposed it would fit"}]
     card_b = builder.state["layers"][4]["parameters"][0]
     assert card_b["link"] == "a" and "broken" in card_b["link_error"]
     assert builder.spec.entry("b")["parameters"]["weight"] == {"link": "a"}
@@ -143,7 +144,7 @@ def test_cell_defined_initializers_appear_in_the_chooser(builder):
 def test_bad_edits_are_refused_and_nothing_changes(builder):
     spec, network = builder.spec, builder.network
     bad = [
-        (lambda: builder.set_units("sigmoid-1", "abc"), "n_units must be a whole number from 1 to 1,000,000,000, got 'abc'"),
+        (lambda: builder.set_units("sigmoid-1", "abc"), "units must be a whole number from 1 to 1,000,000,000, got 'abc'"),
         (lambda: builder.set_units("sigmoid-1", 1e12), "got 1000000000000.0"),
         (lambda: builder.set_units("sigmoid-1", 0), "got 0"),
         (lambda: builder.set_units("nope", 3), "no layer named 'nope'"),
@@ -390,7 +391,8 @@ def test_a_tied_autoencoder_shares_the_transposed_weight():
         {"kind": "Sigmoid", "name": "decoder", "n_units": 784,
          "parameters": {"weight": {"initializer": {"name": "XavierNormal", "params": {"gain": 2}}},
                         "bias": {"initializer": {"name": "Constant", "params": {"value": 0}}}}}]}, plots=False)
-    with pytest.raises(NeuwidgetsError, match=r"weight shape here is \(64, 784\), in 'encoder' it is \(784, 64\)$"):
+    with pytest.raises(NeuwidgetsError, match=r"weight shape here is \(64, 784\), in 'encoder' it is \(784, 64\); used "
+                                              r"transposed it would fit$"):
         builder.link("decoder", "weight", "encoder")
     assert send(builder, "link", name="decoder", parameter="weight", to_name="encoder", transpose=True)["ok"]
     network = builder.network
@@ -435,3 +437,20 @@ def test_a_class_redefined_in_a_cell_replaces_the_old_one_in_the_chooser(builder
         assert float(builder.network.layer("sigmoid-1").variable("weight").numpy().max()) == 2.0
     finally:
         del sys.modules["cell_module"]
+
+
+def test_cards_count_what_they_own_and_what_they_share(builder):
+    builder.add_layer("Relu", 15, name="a")
+    builder.add_layer("Relu", 15, name="b")
+    builder.link("b", "weight", "a")
+    cards = {card["name"]: card for card in builder.state["layers"]}
+    assert (cards["a"]["n_parameters"], cards["a"]["n_shared"]) == (240, 0)
+    assert (cards["b"]["n_parameters"], cards["b"]["n_shared"]) == (15, 225)
+    assert sum(card["n_parameters"] for card in cards.values()) == builder.state["n_parameters"]
+
+
+def test_an_input_shape_refusal_is_shown_on_the_input_card(builder):
+    notice = send(builder, "set_input_shape", shape="28, x")
+    assert notice["layer"] == "input-1"
+    assert notice["message"] == ("Input layer 'input-1': shape must be 1 to 8 whole numbers from 1 to 1,000,000,000 "
+                                 "such as '784' or '28, 28', got '28, x'")

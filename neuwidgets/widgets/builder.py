@@ -179,7 +179,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         else:
             if n_units is None:
                 n_units = self.network.layers[index - 1].output_shape[-1]
-            entry["n_units"] = _positive_int(n_units, f"{kind} layer '{name}': n_units")
+            entry["n_units"] = _positive_int(n_units, f"{kind} layer '{name}': units")
             entry["options"] = {key: params.pop(key) for key in cls.options if key in params}
             weight = params.pop("weight", cls.default_weight)
             bias = params.pop("bias", init.Constant(0))
@@ -217,7 +217,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         entry = self._entry(data, name)
         if "n_units" not in entry:
             raise InvalidValueError(f"set_units: {entry['kind']} layer '{name}' has no units")
-        entry["n_units"] = _positive_int(n_units, f"{entry['kind']} layer '{name}': n_units")
+        entry["n_units"] = _positive_int(n_units, f"{entry['kind']} layer '{name}': units")
         self._apply(data)
 
     def set_input_shape(self, shape):
@@ -226,10 +226,15 @@ class NetworkBuilder(anywidget.AnyWidget):
         entry = data["layers"][0]
         parts = shape.replace("(", "").replace(")", "").split(",") if isinstance(shape, str) else (
             shape if isinstance(shape, (list, tuple)) else [shape])
-        parts = [part for part in parts if not (isinstance(part, str) and not part.strip())]
+        parts = [part.strip() if isinstance(part, str) else part for part in parts]
+        parts = [part for part in parts if part != ""]
+        expected = f"1 to 8 whole numbers from 1 to {MAX_UNITS:,} such as '784' or '28, 28'"
         if not 1 <= len(parts) <= 8:
-            raise InvalidValueError(f"Input layer '{entry['name']}': shape must have 1 to 8 dimensions, got {shape!r}")
-        entry["shape"] = [_positive_int(part, f"Input layer '{entry['name']}': shape") for part in parts]
+            raise InvalidValueError(f"Input layer '{entry['name']}': shape must be {expected}, got {shape!r}")
+        try:
+            entry["shape"] = [_positive_int(part, "shape") for part in parts]
+        except InvalidValueError:
+            raise InvalidValueError(f"Input layer '{entry['name']}': shape must be {expected}, got {shape!r}") from None
         self._apply(data)
 
     def set_initializer(self, name, parameter, initializer):
@@ -448,6 +453,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         network, spec = self._build.network, self.spec
         problems = {(e["layer"], e["parameter"]): e["message"] for e in self._build.errors}
         users = {ref: [layer.name for layer, _ in sharers] for ref, sharers in network.sharing().items()}
+        owners = {(layer, parameter) for layer, parameter in network.variables}
         layers = []
         for entry, layer in zip(spec.layers, network.layers):
             parameters = []
@@ -485,7 +491,11 @@ class NetworkBuilder(anywidget.AnyWidget):
             layers.append({
                 "name": entry["name"], "kind": entry["kind"], "n_units": entry.get("n_units"),
                 "shape": entry.get("shape"), "output_shape": format_shape(layer.output_shape),
-                "n_parameters": int(sum(math.prod(v.shape) for v in layer.variables.values())),
+                # what this layer owns (the cards add up to the total), and what it uses of others'
+                "n_parameters": int(sum(math.prod(v.shape) for p, v in layer.variables.items()
+                                        if (layer, p) in owners)),
+                "n_shared": int(sum(math.prod(v.shape) for p, v in layer.variables.items()
+                                    if (layer, p) not in owners)),
                 "options": entry.get("options", {}), "parameters": parameters,
             })
         self.state = {
@@ -548,6 +558,8 @@ class NetworkBuilder(anywidget.AnyWidget):
         seq, op, args = content.get("seq"), content.get("op"), content.get("args") or {}
         self._seq = seq
         layer = args.get("name") if isinstance(args, dict) else None
+        if op == "set_input_shape":  # shown on the input card
+            layer = self.spec.layers[0]["name"]
         notice = {"seq": seq, "ok": True, "op": op, "layer": layer if isinstance(layer, str) else None,
                   "parameter": args.get("parameter") if isinstance(args, dict) else None, "message": ""}
         try:
