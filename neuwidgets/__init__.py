@@ -7,13 +7,7 @@ The core (``init``, ``layers``, ``network``) follows NeuPy's API on TensorFlow::
 
     network = join(Input(10), Sigmoid(30, weight=init.Normal()), Sigmoid(15))
 """
-import os
-
-# TensorFlow's C++ start-up messages (CPU features, oneDNN) reach a notebook as a red stderr
-# block that reads like an error to a class; keep only its errors unless the person chose.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from . import init, layers  # noqa: E402
+from . import init, layers
 from .errors import InitializerError, InvalidTypeError, InvalidValueError, NeuwidgetsError, ShapeError
 from .layers import (Dropout, Elu, HardSigmoid, Input, Layer, LeakyRelu, Linear, Relu, Sigmoid,
                      Softmax, Softplus, Tanh)
