@@ -44,6 +44,9 @@ export function nextSeq(model) {
  * @property {string | null} dragging  name of the layer being dragged
  * @property {Map<string, string>} drafts  unsent text of inputs and selects, by data-key
  * @property {string | null} focusFallback  data-key to focus when the focused element disappears
+ * @property {{name: string, gone: boolean} | null} lastRemoved  the layer last asked to be removed
+ *   (`gone` once the state no longer has it): its card gets the focus back when an undo restores it
+ * @property {Map<number, string>} pendingLinks  seq of a link edit sent -> "<layer>/<parameter>"
  */
 
 /**
@@ -53,7 +56,14 @@ export function nextSeq(model) {
  */
 export function createBuilder({ model, el, createEditor }) {
   /** @type {UiState} */
-  const ui = { selected: null, dragging: null, drafts: new Map(), focusFallback: null };
+  const ui = {
+    selected: null,
+    dragging: null,
+    drafts: new Map(),
+    focusFallback: null,
+    lastRemoved: null,
+    pendingLinks: new Map(),
+  };
   /** @type {Map<string, {handle: EditorHandle, base: string | null, readOnly: boolean}>} */
   const editors = new Map();
 
@@ -94,11 +104,14 @@ export function createBuilder({ model, el, createEditor }) {
   /**
    * @param {string} op
    * @param {Record<string, unknown>} args
+   * @returns {number} the seq of the edit
    */
   function send(op, args) {
     /** @type {EditMessage} */
     const msg = { type: "edit", seq: nextSeq(model), op, args };
+    if (op !== "undo" && op !== "redo" && op !== "remove_layer") ui.lastRemoved = null;
     model.send(msg);
+    return msg.seq;
   }
 
   /** @param {unknown} err */
@@ -237,7 +250,7 @@ export function createBuilder({ model, el, createEditor }) {
     const entry = editors.get(key);
     if (!entry) {
       const doc = readOnly ? (code ?? "") : (ui.drafts.get(`code:${key}`) ?? code ?? V.TEMPLATE);
-      const handle = createEditor({ doc, readOnly, label });
+      const handle = createEditor({ doc, readOnly, label, onChange: () => updateNotApplied(key) });
       editors.set(key, { handle, base: code, readOnly });
       return handle;
     }
@@ -246,6 +259,25 @@ export function createBuilder({ model, el, createEditor }) {
       if (code !== null && entry.handle.getText() !== code) entry.handle.setText(code);
     }
     return entry.handle;
+  }
+
+  /**
+   * Whether the editor `key` holds text that is not the parameter's applied code.
+   * @param {string} key
+   * @returns {boolean}
+   */
+  function notApplied(key) {
+    const entry = editors.get(key);
+    return entry !== undefined && !entry.readOnly && (entry.base === null || entry.handle.getText() !== entry.base);
+  }
+
+  /**
+   * Show or hide the "not applied" marker of editor `key` as its text changes.
+   * @param {string} key
+   */
+  function updateNotApplied(key) {
+    const marker = byAttr(details, "data-editor", key);
+    if (marker) marker.hidden = !notApplied(key);
   }
 
   /** @param {Set<string>} used */
@@ -276,6 +308,7 @@ export function createBuilder({ model, el, createEditor }) {
     const i = V.layerIndex(st, name);
     const neighbour = st.layers[i + 1] ?? st.layers[i - 1];
     ui.focusFallback = neighbour ? `card:${neighbour.name}` : null;
+    ui.lastRemoved = { name, gone: false };
     send("remove_layer", { name });
   }
 
@@ -437,12 +470,23 @@ export function createBuilder({ model, el, createEditor }) {
     const body = h("div", { class: "nw-card-body" }, [
       field,
       h("span", { class: "nw-shape", "data-testid": "nw-output-shape", title: "Output shape", text: layer.output_shape }),
-      h("span", {
-        class: "nw-count",
-        "data-testid": "nw-count",
-        title: "Parameters",
-        text: `${V.formatCount(layer.n_parameters)} params`,
-      }),
+      h("span", { class: "nw-counts" }, [
+        h("span", {
+          class: "nw-count",
+          "data-testid": "nw-count",
+          title: "Parameters of the variables this layer owns",
+          text: `${V.formatCount(layer.n_parameters)} params`,
+        }),
+        layer.n_shared > 0 ? " " : null,
+        layer.n_shared > 0
+          ? h("span", {
+              class: "nw-muted nw-shared-count",
+              "data-testid": "nw-shared-count",
+              title: "Parameters of variables this layer uses that another layer owns",
+              text: `+ ${V.formatCount(layer.n_shared)} shared`,
+            })
+          : null,
+      ]),
       options ? h("span", { class: "nw-muted nw-options", text: options }) : null,
     ]);
 
@@ -530,8 +574,10 @@ export function createBuilder({ model, el, createEditor }) {
         if (action === null) return;
         e.preventDefault();
         e.stopPropagation();
-        if (action === "select") select(name);
-        else if (action === "deselect") {
+        if (action === "select") {
+          select(name);
+          if (e.key === "Enter") focusDetails();
+        } else if (action === "deselect") {
           ui.selected = null;
           renderAll();
         } else if (action === "remove") {
@@ -630,12 +676,7 @@ export function createBuilder({ model, el, createEditor }) {
   function renderParam(st, layer, p, refused, used) {
     const pk = `${layer.name}/${p.name}`;
     const who = `${layer.name} ${p.name}`;
-    const choiceKey = `init-choice:${pk}`;
-    const current = V.currentChoice(p);
-    if (ui.drafts.get(choiceKey) === current) ui.drafts.delete(choiceKey);
-    const choice = ui.drafts.get(choiceKey) ?? current;
-
-    const box = h("div", { class: "nw-param", "data-testid": "nw-param", "data-parameter": p.name });
+    const box = h("div", { class: "nw-param", "data-testid": "nw-param", "data-parameter": p.name, "data-pk": pk });
     box.append(
       h("div", { class: "nw-param-head" }, [
         h("span", { class: "nw-param-name", text: p.name }),
@@ -654,6 +695,44 @@ export function createBuilder({ model, el, createEditor }) {
         hidden: true,
       }),
     );
+
+    if (V.isLinked(p)) {
+      // Its initializer is the linked layer's: choosing one here means unlinking first.
+      box.append(
+        h("div", { class: "nw-row" }, [
+          h("span", { class: "nw-muted", text: "initializer" }),
+          h("span", { class: "nw-linked-init", "data-testid": "nw-linked-init", text: V.linkedInitText(p) }),
+        ]),
+      );
+    } else {
+      renderChooser(st, layer, p, used, box);
+    }
+
+    if (p.error !== null) {
+      box.append(h("p", { class: "nw-param-error", "data-testid": "nw-param-error", text: p.error }));
+    }
+    if (refused && refused.layer === layer.name && refused.parameter === p.name) {
+      box.append(h("p", { class: "nw-param-error nw-param-notice", "data-testid": "nw-param-notice", text: refused.message }));
+    }
+    box.append(renderLinks(st, layer, p));
+    return box;
+  }
+
+  /**
+   * The initializer chooser of `p` (with its fields or code editor), appended to `box`.
+   * @param {State} st
+   * @param {Layer} layer
+   * @param {Parameter} p
+   * @param {Set<string>} used
+   * @param {HTMLElement} box
+   */
+  function renderChooser(st, layer, p, used, box) {
+    const pk = `${layer.name}/${p.name}`;
+    const who = `${layer.name} ${p.name}`;
+    const choiceKey = `init-choice:${pk}`;
+    const current = V.currentChoice(p);
+    if (ui.drafts.get(choiceKey) === current) ui.drafts.delete(choiceKey);
+    const choice = ui.drafts.get(choiceKey) ?? current;
 
     // Initializer chooser
     /** @type {HTMLElement[]} */
@@ -708,6 +787,14 @@ export function createBuilder({ model, el, createEditor }) {
         editorHost(key, editor),
         h("div", { class: "nw-row" }, [
           apply,
+          h("span", {
+            class: "nw-warn nw-not-applied",
+            "data-testid": "nw-not-applied",
+            "data-editor": key,
+            title: "This code is not the parameter's initializer yet: Apply code to use it",
+            text: "not applied",
+            hidden: !notApplied(key),
+          }),
           h("span", { class: "nw-muted nw-hint", text: "Esc then Tab leaves the editor" }),
         ]),
       );
@@ -768,15 +855,6 @@ export function createBuilder({ model, el, createEditor }) {
         preview ? h("div", { class: "nw-formula nw-formula-preview", text: preview }) : null,
       ]);
     }
-
-    if (p.error !== null) {
-      box.append(h("p", { class: "nw-param-error", "data-testid": "nw-param-error", text: p.error }));
-    }
-    if (refused && refused.layer === layer.name && refused.parameter === p.name) {
-      box.append(h("p", { class: "nw-param-error nw-param-notice", "data-testid": "nw-param-notice", text: refused.message }));
-    }
-    box.append(renderLinks(st, layer, p));
-    return box;
   }
 
   /**
@@ -813,7 +891,13 @@ export function createBuilder({ model, el, createEditor }) {
       );
     }
     const key = `link-choice:${pk}`;
+    const transposeKey = `link-transpose:${pk}`;
     const targets = V.linkTargets(st, layer.name);
+    // The choice is kept until the link is made (a refused link leaves it to fix).
+    if (V.isLinked(p) && ui.drafts.get(key) === p.link && (ui.drafts.get(transposeKey) === "1") === p.transpose) {
+      ui.drafts.delete(key);
+      ui.drafts.delete(transposeKey);
+    }
     const draft = ui.drafts.get(key);
     const linkButton = button("Link", `Link ${who} to the chosen layer`, "nw-link-apply", `link-apply:${pk}`);
     const target = selectInput({
@@ -828,7 +912,6 @@ export function createBuilder({ model, el, createEditor }) {
     });
     linkButton.disabled = target.value === "";
     // A weight may be shared transposed (a tied autoencoder's decoder); the box survives re-renders.
-    const transposeKey = `link-transpose:${pk}`;
     const transpose =
       p.name === "weight"
         ? h("input", {
@@ -844,10 +927,10 @@ export function createBuilder({ model, el, createEditor }) {
       "click",
       safely(() => {
         if (target.value === "") return;
-        ui.drafts.delete(key);
-        ui.drafts.delete(transposeKey);
+        ui.drafts.set(key, target.value);
+        if (transpose) ui.drafts.set(transposeKey, transpose.checked ? "1" : "");
         const args = { name: layer.name, parameter: p.name, to_name: target.value };
-        send("link", transpose && transpose.checked ? { ...args, transpose: true } : args);
+        ui.pendingLinks.set(send("link", transpose && transpose.checked ? { ...args, transpose: true } : args), pk);
       }),
     );
     add(row, [target, transpose && h("label", { class: "nw-muted" }, [transpose, " transposed"]), linkButton]);
@@ -859,31 +942,66 @@ export function createBuilder({ model, el, createEditor }) {
 
   // ---------------------------------------------------------------- focus
 
-  /** @returns {{key: string, start: number | null, end: number | null} | null} */
+  /**
+   * @typedef {object} SavedFocus  where the focus was before a re-render
+   * @property {string} key  data-key of the focused element ("" when it has none)
+   * @property {string} pk  "<layer>/<parameter>" of the details parameter it was in ("" when none)
+   * @property {number | null} start
+   * @property {number | null} end
+   */
+
+  /** @returns {SavedFocus | null} */
   function captureFocus() {
     const active = root.ownerDocument.activeElement;
     if (!(active instanceof HTMLElement) || !root.contains(active)) return null;
+    const pk = active.closest(".nw-param")?.getAttribute("data-pk") ?? "";
     const keyed = active.closest("[data-key]");
-    if (!keyed) return { key: "", start: null, end: null };
+    if (!keyed) return { key: "", pk, start: null, end: null };
     const input = active instanceof HTMLInputElement ? active : null;
     return {
       key: keyed.getAttribute("data-key") ?? "",
+      pk,
       start: input ? input.selectionStart : null,
       end: input ? input.selectionEnd : null,
     };
   }
 
-  /** @param {{key: string, start: number | null, end: number | null} | null} saved */
+  /**
+   * Where the focus goes when the focused control of a parameter disappeared
+   * (a link made or undone, an undo that swapped the initializer fields for the
+   * code editor): the same parameter's link controls or initializer chooser.
+   * @param {SavedFocus} saved
+   * @returns {string[]}
+   */
+  function paramFallbacks(saved) {
+    if (saved.pk === "") return [];
+    const link = [`link-choice:${saved.pk}`, `unlink:${saved.pk}`];
+    const init = [`init-choice:${saved.pk}`];
+    return /^(link-|unlink:)/.test(saved.key) ? [...link, ...init] : [...init, ...link];
+  }
+
+  /**
+   * The element for `key` if it can take the focus (a disabled button of a card gives its card).
+   * @param {string} key
+   * @returns {HTMLElement | null}
+   */
+  function focusable(key) {
+    const el = key ? byAttr(root, "data-key", key) : null;
+    if (el instanceof HTMLButtonElement && el.disabled) return el.closest(".nw-card");
+    return el;
+  }
+
+  /** @param {SavedFocus | null} saved */
   function restoreFocus(saved) {
     if (saved === null) return;
     const active = root.ownerDocument.activeElement;
     if (active instanceof HTMLElement && active !== root && root.contains(active)) return; // still in place
-    let target = saved.key ? byAttr(root, "data-key", saved.key) : null;
+    let target = focusable(saved.key);
+    for (const key of paramFallbacks(saved)) target ??= focusable(key);
     if (target === null && ui.focusFallback !== null) {
-      target = byAttr(root, "data-key", ui.focusFallback);
+      target = focusable(ui.focusFallback);
       ui.focusFallback = null;
     }
-    if (target instanceof HTMLButtonElement && target.disabled) target = target.closest(".nw-card");
     if (target === null) {
       root.focus({ preventScroll: true });
       return;
@@ -894,7 +1012,7 @@ export function createBuilder({ model, el, createEditor }) {
       return;
     }
     target.focus({ preventScroll: true });
-    if (target instanceof HTMLInputElement && saved.start !== null) {
+    if (target instanceof HTMLInputElement && saved.start !== null && target.getAttribute("data-key") === saved.key) {
       try {
         target.setSelectionRange(saved.start, saved.end ?? saved.start);
       } catch {
@@ -905,9 +1023,59 @@ export function createBuilder({ model, el, createEditor }) {
 
   // ---------------------------------------------------------------- updates
 
+  /**
+   * Python answered a link edit sent from here: once it is made, its choice
+   * (target, transposed) is no longer a draft.
+   * @param {import("./types.js").Notice | null} notice
+   */
+  function settleLink(notice) {
+    if (notice === null || notice.seq === null) return;
+    const pk = ui.pendingLinks.get(notice.seq);
+    if (pk === undefined) return;
+    ui.pendingLinks.delete(notice.seq);
+    if (!notice.ok) return;
+    ui.drafts.delete(`link-choice:${pk}`);
+    ui.drafts.delete(`link-transpose:${pk}`);
+  }
+
+  /**
+   * After an undo of a removal, the restored card gets the focus back (when the
+   * focus was in the widget).
+   * @param {State} st
+   * @param {boolean} hadFocus
+   */
+  function refocusRestored(st, hadFocus) {
+    const removed = ui.lastRemoved;
+    if (removed === null) return;
+    if (V.layerIndex(st, removed.name) < 0) {
+      removed.gone = true;
+      return;
+    }
+    if (!removed.gone) return; // not removed yet (or refused)
+    ui.lastRemoved = null;
+    if (hadFocus) byAttr(chain, "data-key", `card:${removed.name}`)?.focus({ preventScroll: true });
+  }
+
+  /**
+   * Move the focus to the first control of the details panel (after Enter on a card).
+   * @returns {boolean} whether there was one
+   */
+  function focusDetails() {
+    if (details.hidden) return false;
+    for (const el of details.querySelectorAll("select, input, textarea, button, [contenteditable='true']")) {
+      if (!(el instanceof HTMLElement) || el.closest("[hidden]")) continue;
+      if ((el instanceof HTMLButtonElement || el instanceof HTMLInputElement) && el.disabled) continue;
+      el.focus();
+      return true;
+    }
+    return false;
+  }
+
   function renderAll() {
     const st = state();
-    const refused = V.refusal(V.normalizeNotice(model.get("notice")), st);
+    const notice = V.normalizeNotice(model.get("notice"));
+    settleLink(notice);
+    const refused = V.refusal(notice, st);
     if (ui.selected !== null && V.layerIndex(st, ui.selected) < 0) ui.selected = null;
     const saved = captureFocus();
     /** @type {Set<string>} */
@@ -933,6 +1101,7 @@ export function createBuilder({ model, el, createEditor }) {
     updateDepth();
     updateProgress();
     restoreFocus(saved);
+    refocusRestored(st, saved !== null);
   }
 
   /**
@@ -983,6 +1152,27 @@ export function createBuilder({ model, el, createEditor }) {
       e.preventDefault();
       e.stopPropagation();
       history(action);
+    }),
+  );
+  // Keys pressed in the widget are its own: JupyterLab must not run notebook shortcuts
+  // for them ("x" would cut the cell, "d d" delete it). Lumino's data-lm-suppress-shortcuts
+  // does not help here: shortcut selectors ending in ":focus" match the focused control
+  // itself before the attribute is looked for. Tab still moves focus out.
+  root.addEventListener("keydown", (e) => {
+    if (e.key !== "Tab") e.stopPropagation();
+  });
+  // Escape in the details panel (outside the code editor, which keeps its keys)
+  // goes back to the selected card.
+  details.addEventListener(
+    "keydown",
+    safely((e) => {
+      if (e.key !== "Escape" || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey || ui.selected === null) return;
+      if (/** @type {Element} */ (e.target).closest?.(".cm-editor")) return;
+      const card = byAttr(chain, "data-key", `card:${ui.selected}`);
+      if (!card) return;
+      e.preventDefault();
+      e.stopPropagation();
+      card.focus();
     }),
   );
   header.addEventListener(

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { EditorView } from "@codemirror/view";
 import widget from "./builder.js";
 import { nextSeq } from "./app.js";
 import { fakeModel, sampleState, sampleValues } from "./fixtures.js";
@@ -309,7 +310,7 @@ describe("edits", () => {
 });
 
 describe("selection and details", () => {
-  it("selects a card with click or Enter and keeps the selection across updates", () => {
+  it("selects a card with click or Space and keeps the selection across updates", () => {
     const { el, model } = mount();
     expect(get(el, "nw-details").hidden).toBe(true);
     card(el, "sigmoid-2").click();
@@ -317,7 +318,7 @@ describe("selection and details", () => {
     expect(card(el, "sigmoid-2").getAttribute("aria-current")).toBe("true");
     const s1 = card(el, "sigmoid-1");
     s1.focus();
-    press(s1, "Enter");
+    press(s1, " ");
     expect(get(el, "nw-details").getAttribute("aria-label")).toBe("Details of sigmoid-1");
     expect(document.activeElement).toBe(card(el, "sigmoid-1"));
     model.set("state", { ...sampleState(), can_undo: true });
@@ -616,5 +617,244 @@ describe("accessibility and lifecycle", () => {
     cleanup();
     expect(model.listenerCount()).toBe(0);
     expect(el.childElementCount).toBe(0);
+  });
+});
+
+describe("in JupyterLab (UX test fixes)", () => {
+  it("keeps its keys from JupyterLab's notebook shortcuts", () => {
+    const { el } = mount();
+    document.body.append(el);
+    /** @type {string[]} */
+    const seen = [];
+    const outside = (/** @type {KeyboardEvent} */ e) => seen.push(e.key);
+    document.addEventListener("keydown", outside);
+    try {
+      const select = get(el, "nw-palette-kind");
+      for (const key of ["x", "d", "ArrowDown", "Enter", "Tab"]) {
+        select.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+      }
+      expect(seen).toEqual(["Tab"]); // only Tab leaves the widget
+    } finally {
+      document.removeEventListener("keydown", outside);
+      el.remove();
+    }
+  });
+
+  it("gives the root a visible focus outline in theme colours", async () => {
+    // vitest blanks imported CSS: read the file (node:fs, untyped here: no @types/node)
+    const fsName = "node:fs";
+    const fs = await import(/* @vite-ignore */ fsName);
+    const css = String(fs.readFileSync("js/builder.css", "utf8")); // npm test runs in the repository root
+    const rule = css.match(/\.nw-builder:focus-visible\s*\{([^}]*)\}/);
+    expect(rule?.[1]).toMatch(/outline:\s*2px solid var\(--jp-/);
+  });
+
+  it("after Link, focus goes to the same parameter's link select; after Unlink too", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-2").click();
+    choose(get(param(el, "weight"), "nw-link-select"), "sigmoid-1");
+    const link = get(param(el, "weight"), "nw-link-apply");
+    link.focus();
+    link.click();
+    const state = sampleState();
+    state.layers[2].parameters[0].link = "sigmoid-1";
+    model.set("state", state);
+    expect(document.activeElement).toBe(get(param(el, "weight"), "nw-link-select"));
+    const unlink = get(param(el, "weight"), "nw-unlink");
+    unlink.focus();
+    press(unlink, "Enter"); // a button's Enter clicks it in a browser
+    unlink.click();
+    model.set("state", sampleState());
+    expect(document.activeElement).toBe(get(param(el, "weight"), "nw-link-select"));
+    expect(ops(model).map(([op]) => op)).toEqual(["link", "unlink"]);
+  });
+
+  it("after an undo swaps the code editor for the fields (or back), focus goes to the initializer select", () => {
+    const withCode = sampleState();
+    withCode.layers[1].parameters[0].code = "class Mine(init.Initializer):\n    pass\n";
+    const { el, model } = mount({ ...sampleValues(), state: withCode });
+    card(el, "sigmoid-1").click();
+    const apply = get(param(el, "weight"), "nw-code-apply");
+    apply.focus();
+    model.set("state", { ...sampleState(), can_redo: true }); // undo: no code any more
+    expect(param(el, "weight").querySelector('[data-testid="nw-code-editor"]')).toBeNull();
+    expect(document.activeElement).toBe(get(param(el, "weight"), "nw-init-select"));
+    const field = all(param(el, "weight"), "nw-init-param")[0];
+    field.focus();
+    model.set("state", withCode); // redo: the editor again
+    expect(document.activeElement).toBe(get(param(el, "weight"), "nw-init-select"));
+    expect(document.activeElement).not.toBe(get(el, "nw-builder"));
+  });
+
+  it("Enter on a card moves focus into the details; Escape there returns to the card", () => {
+    const { el } = mount();
+    const s1 = card(el, "sigmoid-1");
+    s1.focus();
+    press(s1, "Enter");
+    const first = get(param(el, "weight"), "nw-init-select");
+    expect(document.activeElement).toBe(first);
+    const e = press(first, "Escape");
+    expect(e.defaultPrevented).toBe(true);
+    expect(document.activeElement).toBe(card(el, "sigmoid-1"));
+    expect(get(el, "nw-details").hidden).toBe(false); // still selected
+    // from an initializer field too
+    const field = all(param(el, "bias"), "nw-init-param")[0];
+    field.focus();
+    press(field, "Escape");
+    expect(document.activeElement).toBe(card(el, "sigmoid-1"));
+    // a layer without parameters: the focus stays on its card
+    const input = card(el, "input-1");
+    input.focus();
+    press(input, "Enter");
+    expect(document.activeElement).toBe(card(el, "input-1"));
+  });
+
+  it("Escape inside the code editor stays in the editor", () => {
+    const { el } = mount();
+    card(el, "sigmoid-1").click();
+    choose(get(param(el, "weight"), "nw-init-select"), "__custom__");
+    const content = /** @type {HTMLElement} */ (get(param(el, "weight"), "nw-code-editor").querySelector(".cm-content"));
+    content.focus();
+    press(content, "Escape");
+    expect(document.activeElement).not.toBe(card(el, "sigmoid-1"));
+  });
+
+  it("keeps the link choice and the transposed box after a refused link, until a link is made", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-2").click();
+    choose(get(param(el, "weight"), "nw-link-select"), "relu-1");
+    const box = /** @type {HTMLInputElement} */ (get(param(el, "weight"), "nw-link-transpose"));
+    box.checked = true;
+    box.dispatchEvent(new Event("change"));
+    get(param(el, "weight"), "nw-link-apply").click();
+    model.set("notice", {
+      seq: 1,
+      ok: false,
+      op: "link",
+      layer: "sigmoid-2",
+      parameter: "weight",
+      message: "shapes differ",
+    });
+    const w = param(el, "weight");
+    expect(/** @type {HTMLSelectElement} */ (get(w, "nw-link-select")).value).toBe("relu-1");
+    expect(/** @type {HTMLInputElement} */ (get(w, "nw-link-transpose")).checked).toBe(true);
+    expect(/** @type {HTMLButtonElement} */ (get(w, "nw-link-apply")).disabled).toBe(false);
+    expect(get(w, "nw-param-notice").textContent).toBe("shapes differ");
+    // the person fixes the choice and links again: made, so the choice is cleared
+    choose(get(w, "nw-link-select"), "sigmoid-1");
+    get(param(el, "weight"), "nw-link-apply").click();
+    expect(ops(model)[1]).toEqual(["link", { name: "sigmoid-2", parameter: "weight", to_name: "sigmoid-1", transpose: true }]);
+    const state = sampleState();
+    Object.assign(state.layers[2].parameters[0], { link: "sigmoid-1", transpose: true });
+    model.set("state", state);
+    expect(/** @type {HTMLSelectElement} */ (get(param(el, "weight"), "nw-link-select")).value).toBe("");
+    expect(/** @type {HTMLInputElement} */ (get(param(el, "weight"), "nw-link-transpose")).checked).toBe(false);
+    // an ok notice for the link clears the choice as well
+    choose(get(param(el, "bias"), "nw-link-select"), "relu-1");
+    get(param(el, "bias"), "nw-link-apply").click();
+    model.set("notice", { seq: 3, ok: true, op: "link", layer: "sigmoid-2", parameter: "bias", message: "" });
+    expect(/** @type {HTMLSelectElement} */ (get(param(el, "bias"), "nw-link-select")).value).toBe("");
+  });
+
+  it("shows the parameters a card shares from another layer", () => {
+    const state = sampleState();
+    state.layers[2].n_parameters = 20;
+    state.layers[2].n_shared = 50176;
+    const { el } = mount({ ...sampleValues(), state });
+    const c = card(el, "sigmoid-2");
+    expect(get(c, "nw-count").textContent).toBe("20 params");
+    const shared = get(c, "nw-shared-count");
+    expect(shared.textContent).toBe("+ 50,176 shared");
+    expect(shared.classList.contains("nw-muted")).toBe(true);
+    expect(card(el, "sigmoid-1").querySelector('[data-testid="nw-shared-count"]')).toBeNull();
+  });
+
+  it("marks custom code that is not applied", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-1").click();
+    choose(get(param(el, "weight"), "nw-init-select"), "__custom__");
+    const marker = () => get(param(el, "weight"), "nw-not-applied");
+    expect(marker().hidden).toBe(false); // the template, not applied yet
+    expect(marker().textContent).toBe("not applied");
+    get(param(el, "weight"), "nw-code-apply").click();
+    const code = model.sent[0].args.code;
+    const applied = sampleState();
+    applied.layers[1].parameters[0].code = code;
+    model.set("state", applied);
+    expect(marker().hidden).toBe(true);
+    // typing makes it differ again
+    const dom = /** @type {HTMLElement} */ (get(param(el, "weight"), "nw-code-editor").querySelector(".cm-editor"));
+    const view = /** @type {EditorView} */ (EditorView.findFromDOM(dom));
+    view.dispatch({ changes: { from: 0, insert: "# broken\n" } });
+    expect(marker().hidden).toBe(false);
+    // refused: Python keeps the old code, the editor keeps the broken text, marked not applied
+    get(param(el, "weight"), "nw-code-apply").click();
+    const refusedState = sampleState();
+    Object.assign(refusedState.layers[1].parameters[0], { code, error: "SyntaxError (line 1)" });
+    model.set("state", refusedState);
+    expect(get(param(el, "weight"), "nw-code-editor").textContent).toContain("# broken");
+    expect(marker().hidden).toBe(false);
+  });
+
+  it("shows a linked parameter's initializer as the linked layer's, without a chooser", () => {
+    const state = sampleState();
+    state.layers[2].parameters[0].link = "sigmoid-1";
+    const { el, model } = mount({ ...sampleValues(), state });
+    card(el, "sigmoid-2").click();
+    const w = param(el, "weight");
+    expect(get(w, "nw-linked-init").textContent).toBe("uses the weight of sigmoid-1");
+    expect(w.querySelector('[data-testid="nw-init-select"]')).toBeNull();
+    expect(w.querySelector('[data-testid="nw-init-apply"]')).toBeNull();
+    expect(w.querySelector('[data-testid="nw-unlink"]')).not.toBeNull();
+    expect(w.querySelector('[data-testid="nw-link-select"]')).not.toBeNull();
+    expect(param(el, "bias").querySelector('[data-testid="nw-init-select"]')).not.toBeNull();
+    // Enter on the card lands on the first control there is
+    const c = card(el, "sigmoid-2");
+    c.focus();
+    press(c, "Enter");
+    expect(document.activeElement).toBe(get(param(el, "weight"), "nw-unlink"));
+    // a broken link: the chooser is back
+    const broken = sampleState();
+    Object.assign(broken.layers[2].parameters[0], { link: "sigmoid-1", link_error: "shapes differ" });
+    model.set("state", broken);
+    expect(param(el, "weight").querySelector('[data-testid="nw-linked-init"]')).toBeNull();
+    expect(param(el, "weight").querySelector('[data-testid="nw-init-select"]')).not.toBeNull();
+  });
+
+  it("shows an input shape refusal on the input card", () => {
+    const { el, model } = mount();
+    model.set("notice", refused({ op: "set_input_shape", layer: "input-1", message: "bad shape 'x'" }));
+    expect(get(card(el, "input-1"), "nw-card-error").textContent).toBe("bad shape 'x'");
+    expect(get(el, "nw-notice").hidden).toBe(true);
+  });
+
+  it("gives the focus back to a removed card when an undo restores it", () => {
+    const { el, model } = mount();
+    const s2 = card(el, "sigmoid-2");
+    s2.focus();
+    press(s2, "Delete");
+    const removed = sampleState();
+    removed.layers.splice(2, 1);
+    model.set("state", { ...removed, can_undo: true });
+    expect(document.activeElement).toBe(card(el, "relu-1"));
+    press(card(el, "relu-1"), "z", { ctrlKey: true });
+    expect(ops(model).map(([op]) => op)).toEqual(["remove_layer", "undo"]);
+    model.set("state", { ...sampleState(), can_redo: true });
+    expect(document.activeElement).toBe(card(el, "sigmoid-2"));
+    // once only: later updates leave the focus where it is
+    card(el, "relu-1").focus();
+    model.set("state", sampleState());
+    expect(document.activeElement).toBe(card(el, "relu-1"));
+  });
+
+  it("leaves the focus alone when a removal is refused", () => {
+    const { el, model } = mount();
+    const s2 = card(el, "sigmoid-2");
+    s2.focus();
+    press(s2, "Delete");
+    model.set("notice", refused({ op: "remove_layer", layer: "sigmoid-2", message: "no" }));
+    card(el, "relu-1").focus();
+    model.set("state", sampleState());
+    expect(document.activeElement).toBe(card(el, "relu-1"));
   });
 });

@@ -37,7 +37,7 @@ const jupyterHighlight = HighlightStyle.define([
  * @param {EditorOptions} options
  * @returns {EditorHandle}
  */
-export function createCodeEditor({ doc, readOnly, label }) {
+export function createCodeEditor({ doc, readOnly, label, onChange }) {
   const view = new EditorView({
     state: EditorState.create({
       doc,
@@ -50,6 +50,9 @@ export function createCodeEditor({ doc, readOnly, label }) {
         syntaxHighlighting(jupyterHighlight),
         EditorState.readOnly.of(readOnly),
         EditorView.contentAttributes.of({ "aria-label": label }),
+        EditorView.updateListener.of((update) => {
+          if (update.docChanged) onChange?.();
+        }),
       ],
     }),
   });

@@ -14,6 +14,17 @@ describe("createCodeEditor (CodeMirror in jsdom)", () => {
     ed.dom.remove();
   });
 
+  it("reports changes of its text", () => {
+    let changes = 0;
+    const ed = createCodeEditor({ doc: "a", readOnly: false, label: "Code", onChange: () => changes++ });
+    document.body.append(ed.dom);
+    expect(changes).toBe(0);
+    ed.setText("b");
+    expect(changes).toBe(1);
+    ed.destroy();
+    ed.dom.remove();
+  });
+
   it("can be read-only", () => {
     const ed = createCodeEditor({ doc: "<script>alert(1)</script>", readOnly: true, label: "Code" });
     document.body.append(ed.dom);

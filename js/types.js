@@ -47,7 +47,8 @@
  * @property {number[] | null} shape
  * @property {number | string | null} n_units
  * @property {string} output_shape
- * @property {number} n_parameters
+ * @property {number} n_parameters  parameters of the variables this layer owns
+ * @property {number} n_shared  parameters of variables it uses that another layer owns (0 when none)
  * @property {Record<string, unknown>} options
  * @property {Parameter[]} parameters
  */
@@ -124,6 +125,7 @@
  * @property {string} doc
  * @property {boolean} readOnly
  * @property {string} label  accessible label of the editing area
+ * @property {() => void} [onChange]  called after each change of the text
  */
 
 /**

@@ -48,6 +48,12 @@ function record(v) {
   return isObject(v) ? v : {};
 }
 
+/** @param {unknown} v @returns {number} a finite number, 0 when missing or not one */
+function count(v) {
+  const n = Number(v ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
 /** @param {unknown} v @returns {unknown[]} */
 function list(v) {
   return Array.isArray(v) ? v : [];
@@ -108,6 +114,7 @@ function normalizeLayer(raw) {
     n_units: typeof units === "number" || typeof units === "string" ? units : null,
     output_shape: str(l.output_shape),
     n_parameters: Number(l.n_parameters ?? 0),
+    n_shared: count(l.n_shared),
     options: record(l.options),
     parameters: list(l.parameters).map(normalizeParameter),
   };
@@ -413,6 +420,26 @@ export function initFields(state, p, choice) {
     spec,
     value: formatValue(current && spec.name in current ? current[spec.name] : spec.default),
   }));
+}
+
+/**
+ * Whether `p` uses another layer's variable through a working link (its
+ * initializer is then that layer's: it cannot be chosen here).
+ * @param {Parameter} p
+ * @returns {boolean}
+ */
+export function isLinked(p) {
+  return p.link !== null && p.link_error === null;
+}
+
+/**
+ * "uses the weight of encoder (transposed)": what a linked parameter shows
+ * instead of its initializer chooser.
+ * @param {Parameter} p
+ * @returns {string}
+ */
+export function linkedInitText(p) {
+  return `uses the ${p.name} of ${p.link ?? "?"}${p.transpose ? " (transposed)" : ""}`;
 }
 
 /**

@@ -18,6 +18,9 @@ describe("normalizeState", () => {
     expect(s.layers[1].parameters[0].initializer).toEqual({ name: "HeNormal", params: { gain: 1.0, seed: null } });
     expect(s.initializers[3].custom).toBe(true);
     expect(V.normalizeState({ layers: [{ n_units: "abc" }] }).layers[0].n_units).toBe("abc");
+    expect(V.normalizeState({ layers: [{ n_shared: 50176 }] }).layers[0].n_shared).toBe(50176);
+    expect(V.normalizeState({ layers: [{}] }).layers[0].n_shared).toBe(0);
+    expect(V.normalizeState({ layers: [{ n_shared: "x" }] }).layers[0].n_shared).toBe(0);
   });
 });
 

@@ -293,6 +293,15 @@ def test_builder_end_to_end(lab):
         natural, shown = panel.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]")
         assert natural == 300 and shown <= 302, (natural, shown)  # + its 1 px border
         old_src = panel.get_attribute("src")
+        # letter keys on the widget's controls never reach JupyterLab's notebook shortcuts ("x" cuts a cell)
+        cells = "() => window.jupyterapp.shell.currentWidget.content.widgets.length"
+        before = lab.page.evaluate(cells)
+        lab.testid("nw-init-select", weight).focus()
+        lab.page.keyboard.press("x")
+        lab.card("hidden").focus()
+        lab.page.keyboard.press("d")
+        lab.page.keyboard.press("d")
+        assert lab.page.evaluate(cells) == before
         lab.testid("nw-init-select", weight).select_option("Uniform")
         type_into(weight.locator('[data-testid="nw-init-param"][data-name="minval"]'), "-0.5")
         type_into(weight.locator('[data-testid="nw-init-param"][data-name="maxval"]'), "0.5")
