@@ -292,8 +292,12 @@ def designs(draw):
         bias = draw(st.none() | builtin_initializers(bias=True))
         name = f"layer-{index}"
         same_weight = [owner for owner, shape in weight_owners if shape == (width, units)]
-        if same_weight and draw(st.booleans()):
+        transposed = [owner for owner, shape in weight_owners if shape == (units, width)]
+        share = draw(st.sampled_from(["own", "link", "transposed"]))
+        if same_weight and share == "link":
             weight = {"link": draw(st.sampled_from(same_weight))}
+        elif transposed and share == "transposed":  # a tied autoencoder's decoder
+            weight = {"link": draw(st.sampled_from(transposed)), "transpose": True}
         else:
             weight_owners.append((name, (width, units)))
         same_bias = [owner for owner, size in bias_owners if size == units]
