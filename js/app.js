@@ -145,6 +145,23 @@ export function createBuilder({ model, el, createEditor }) {
   }
 
   /**
+   * Enter in `input` runs `action` (and goes no further).
+   * @param {HTMLElement} input
+   * @param {() => void} action
+   */
+  function onEnter(input, action) {
+    input.addEventListener(
+      "keydown",
+      safely((e) => {
+        if (e.key !== "Enter") return;
+        e.preventDefault();
+        e.stopPropagation();
+        action();
+      }),
+    );
+  }
+
+  /**
    * @param {string} text
    * @param {string} label
    * @param {string} testid
@@ -192,14 +209,11 @@ export function createBuilder({ model, el, createEditor }) {
     };
     input.addEventListener("input", () => ui.drafts.set(o.key, input.value));
     input.addEventListener("change", safely(commit));
+    onEnter(input, commit);
     input.addEventListener(
       "keydown",
       safely((e) => {
-        if (e.key === "Enter") {
-          e.preventDefault();
-          e.stopPropagation();
-          commit();
-        } else if (e.key === "Escape") {
+        if (e.key === "Escape") {
           ui.drafts.delete(o.key);
           input.value = committed = o.committed;
         }
@@ -383,16 +397,7 @@ export function createBuilder({ model, el, createEditor }) {
       send("add_layer", args);
     };
     units.addEventListener("input", () => ui.drafts.set("palette-units", units.value));
-    units.addEventListener(
-      "keydown",
-      safely((e) => {
-        if (e.key === "Enter") {
-          e.preventDefault();
-          e.stopPropagation();
-          add();
-        }
-      }),
-    );
+    onEnter(units, add);
     const addButton = button("+ Add", `Add layer ${where}`, "nw-add", "add");
     addButton.addEventListener("click", safely(add));
     return [
@@ -824,18 +829,7 @@ export function createBuilder({ model, el, createEditor }) {
         ui.drafts.delete(choiceKey);
         send("set_initializer", { name: layer.name, parameter: p.name, initializer: { name: choice, params } });
       };
-      for (const { input } of fields) {
-        input.addEventListener(
-          "keydown",
-          safely((e) => {
-            if (e.key === "Enter") {
-              e.preventDefault();
-              e.stopPropagation();
-              apply();
-            }
-          }),
-        );
-      }
+      for (const { input } of fields) onEnter(input, apply);
       const applyButton = button("Apply", `Apply ${choice} to ${who}`, "nw-init-apply", `init-apply:${pk}`, {
         class: "nw-btn nw-btn-primary",
       });
