@@ -214,17 +214,11 @@ def _schema_message(error, data):
 
 
 class BuildResult:
-    """What :meth:`NetworkSpec.build_report` made: the ``network``, soft ``errors``
-    (``{"layer", "parameter", "message"}``: broken links, untrusted code) and ``keys``
-    ``{(layer name, parameter): key}`` identifying how each own variable was sampled."""
+    """What :meth:`NetworkSpec.build_report` made: the ``network`` and its soft ``errors``
+    (``{"layer", "parameter", "message"}``: broken links, untrusted code)."""
 
-    def __init__(self, network, errors, keys):
-        self.network, self.errors, self.keys = network, errors, keys
-
-    def reusable(self):
-        """``{key: tf.Variable}`` that an identical parameter of the next build may reuse."""
-        return {key: self.network.layer(name).variable(parameter)
-                for (name, parameter), key in self.keys.items()}
+    def __init__(self, network, errors):
+        self.network, self.errors = network, errors
 
 
 class NetworkSpec:
@@ -483,7 +477,7 @@ class NetworkSpec:
     def build_report(self, reuse=None, max_parameters=None):
         """Build the :class:`~neuwidgets.network.Network` with all its variables.
 
-        ``reuse``: ``{key: tf.Variable}`` from a previous :meth:`BuildResult.reusable`;
+        ``reuse``: ``{key: tf.Variable}`` from :meth:`reusable_from` of the previous network;
         a parameter whose layer, initializer and shape are unchanged keeps its variable
         (only what changed is re-sampled). ``max_parameters``: refuse, before anything is
         allocated, a design with more parameters. Returns a :class:`BuildResult`; broken
@@ -501,25 +495,20 @@ class NetworkSpec:
             lambda config, entry, parameter: self._initializer(config, compiled, entry, parameter, errors))
         self._check_budget(network, max_parameters)
         broken = self.link_problems(network)
-        # A placeholder for untrusted code is never reused: trusting must sample for real.
-        placeholders = {(e["layer"], e["parameter"]) for e in errors}
         errors += broken
         broken = {(e["layer"], e["parameter"]) for e in broken}
 
-        keys, links = {}, []
+        links = []
         for entry, layer in zip(self.data["layers"], network.layers):
             for parameter, value in (entry.get("parameters") or {}).items():
                 if value is None:
                     continue
                 if "link" in value and (entry["name"], parameter) not in broken:
                     links.append((layer, parameter, value))
-                    continue
-                key = self._variable_key(entry, parameter, layer)
-                if (entry["name"], parameter) in placeholders:
-                    continue
-                keys[(entry["name"], parameter)] = key
-                if reuse and key in reuse:
-                    layer._variables[parameter] = reuse[key]
+                elif reuse:
+                    variable = reuse.get(self._variable_key(entry, parameter, layer))
+                    if variable is not None:
+                        layer._variables[parameter] = variable
         for layer, parameter, link in links:
             variable = network.layer(link["link"]).variable(parameter)
             layer._set_parameter(parameter, Transposed(variable) if link.get("transpose") else variable)
@@ -530,7 +519,7 @@ class NetworkSpec:
             if line is None:
                 raise
             raise InitializerError(f"{exc} (line {line} of the custom code)") from exc.__cause__
-        return BuildResult(network, errors, keys)
+        return BuildResult(network, errors)
 
     def _variable_key(self, entry, parameter, layer):
         """What decides a parameter's sampled variable: layer name, parameter, its value
@@ -542,12 +531,19 @@ class NetworkSpec:
 
     def reusable_from(self, network):
         """``{key: tf.Variable}`` (for :meth:`build_report`'s ``reuse``) of the variables of
-        ``network`` — whose design this is — that it owns: building keeps its values."""
+        ``network`` — whose design this is — that its layers sampled or were given: the next
+        build keeps those whose layer, value in the design and shape are unchanged. Shared
+        ones come with their owner; a placeholder for untrusted code is never reused
+        (trusting must sample for real)."""
+        import tensorflow as tf
         reuse = {}
         for entry, layer in zip(self.data["layers"], network.layers):
             for parameter, value in (entry.get("parameters") or {}).items():
-                if value is not None and "link" not in value:
-                    reuse[self._variable_key(entry, parameter, layer)] = layer.variable(parameter)
+                held = layer.parameters.get(parameter)
+                if value is None or isinstance(held, UntrustedPlaceholder) or (
+                        "link" in value and isinstance(held, (tf.Variable, Transposed))):
+                    continue
+                reuse[self._variable_key(entry, parameter, layer)] = layer.variable(parameter)
         return reuse
 
     @staticmethod

@@ -423,7 +423,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         current, or raise and leave everything as it was. What fails after that (the
         autosave file, the plots) is reported in ``notice``, never undoing the edit."""
         if reuse is None and self._build is not None:
-            reuse = self._build.reusable()
+            reuse = self.spec.reusable_from(self._build.network)
         result = spec.build_report(reuse=reuse, max_parameters=self.max_parameters)
         for error in result.errors:
             if (error["layer"], error["parameter"]) == refuse_errors_on:
