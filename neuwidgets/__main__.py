@@ -56,7 +56,7 @@ def _writable(path):
 
 def render(args):
     from .errors import NeuwidgetsError
-    from .spec import UNTRUSTED, NetworkSpec
+    from .spec import NetworkSpec
     design = Path(args.design)
     try:
         text = design.read_text(encoding="utf-8")
@@ -73,7 +73,7 @@ def render(args):
     except NeuwidgetsError as exc:
         raise CommandError(f"{design}: {exc}") from None
     untrusted = sorted({spec.entry(e["layer"])["parameters"][e["parameter"]]["initializer"]["name"]
-                        for e in result.errors if UNTRUSTED in e["message"]})
+                        for e in result.errors if e["kind"] == "untrusted"})
     if untrusted:
         raise CommandError(f"{design}: the design holds custom initializer code ({', '.join(untrusted)}); "
                            "read it in the file, then pass --trust to run it")

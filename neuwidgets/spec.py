@@ -26,9 +26,11 @@ designs whose links point to earlier layers. :meth:`NetworkSpec.to_code` exports
 script for the neuwidgets API or for Keras.
 """
 import ast
+import builtins
 import copy
 import inspect
 import json
+import keyword
 import linecache
 import math
 import textwrap
@@ -40,6 +42,7 @@ import numpy as np
 from . import init
 from .errors import InitializerError, InvalidTypeError, InvalidValueError, NeuwidgetsError
 from .layers import KINDS, Dropout, Input, Linear, Transposed
+from .layers.base import check_name
 from .network import Network
 
 FORMAT = 1
@@ -47,6 +50,36 @@ SCHEMA = json.loads((Path(__file__).parent / "spec.schema.json").read_text(encod
 _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 CODE_FILENAME = "<custom initializer>"
 UNTRUSTED = "untrusted custom initializer"
+
+
+#: Names the exported scripts (:meth:`NetworkSpec.to_code`) import or define. A custom
+#: initializer class is emitted into those scripts under its own name, so it may not take
+#: one of these, a layer kind, a built-in initializer, a Python keyword or builtin
+#: (tests/test_code_export.py checks that every name a script uses is listed here).
+SCRIPT_NAMES = frozenset({
+    "np", "tf", "keras", "init", "Initializer", "join", "Transposed", "network", "model", "inputs",
+    "layers", "x", "SharedDense", "FixedValues", "FromNeuwidgets", "leaky_relu", "elu", "hard_sigmoid"})
+
+
+def check_class_name(name, where):
+    """Refuse a custom initializer class name that exported code could not hold as it is:
+    not an identifier, or a name the scripts use (:data:`SCRIPT_NAMES`, layer kinds,
+    built-in initializers, Python keywords and builtins). Raises :class:`InvalidValueError`."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise InvalidValueError(f"{where}: a custom initializer name must be a Python identifier, got {_short(name, 60)}")
+    if (name in SCRIPT_NAMES or name in KINDS or name in init.BUILTINS or keyword.iskeyword(name)
+            or hasattr(builtins, name)):
+        raise InvalidValueError(f"{where}: custom initializer class {name!r} has the name of something exported code "
+                                "uses (a layer, a built-in initializer, a Python name); rename the class")
+    return name
+
+
+def check_trust(trust, where):
+    """``trust`` as a real bool: anything else (``"false"``, ``1``, None) is an
+    :class:`InvalidTypeError`, never read as true or false."""
+    if not isinstance(trust, bool):
+        raise InvalidTypeError(f"{where}: trust must be True or False, got {_short(trust, 60)}")
+    return trust
 
 
 def code_namespace():
@@ -85,8 +118,8 @@ def compile_initializer(code, name=None):
     if not isinstance(code, str) or not code.strip():
         raise InvalidValueError(f"custom initializer code must be Python source text, got {code!r}"[:200])
     namespace = code_namespace()
-    if name is not None and name in init.BUILTINS:
-        raise InvalidValueError(f"custom initializer class {name!r} has the name of a built-in; rename it")
+    if name is not None:
+        check_class_name(name, "custom initializer code")
     try:
         exec(compile(code, CODE_FILENAME, "exec"), namespace)
     except (Exception, SystemExit) as exc:  # sys.exit() in custom code must not end the kernel
@@ -100,8 +133,7 @@ def compile_initializer(code, name=None):
         wanted = f"a class named {name!r}" if name else "a class"
         raise InvalidValueError(f"custom initializer code must define {wanted} that subclasses init.Initializer")
     cls = classes[-1]
-    if cls.__name__ in init.BUILTINS:
-        raise InvalidValueError(f"custom initializer class {cls.__name__!r} has the name of a built-in; rename it")
+    check_class_name(cls.__name__, "custom initializer code")
     cls._neuwidgets_code = code
     return cls
 
@@ -215,7 +247,8 @@ def _schema_message(error, data):
 
 class BuildResult:
     """What :meth:`NetworkSpec.build_report` made: the ``network`` and its soft ``errors``
-    (``{"layer", "parameter", "message"}``: broken links, untrusted code)."""
+    (``{"layer", "parameter", "kind", "message"}``; ``kind`` is ``"link"`` for a broken
+    link, ``"untrusted"`` for custom code that has not run)."""
 
     def __init__(self, network, errors):
         self.network, self.errors = network, errors
@@ -234,7 +267,7 @@ class NetworkSpec:
     """
 
     def __init__(self, data, trust=False, classes=None):
-        self.trusted = bool(trust)
+        self.trusted = check_trust(trust, "NetworkSpec")
         self.classes = dict(classes or {})
         self.data = copy.deepcopy(data)
         self._validate()
@@ -309,13 +342,15 @@ class NetworkSpec:
             raise InvalidValueError(_schema_message(error, data))
         data.setdefault("custom", {})
         data["custom"] = {name: clean_code(code) for name, code in data["custom"].items()}
-        taken = sorted(set(data["custom"]) & set(init.BUILTINS))
-        if taken:
-            raise InvalidValueError(f"design.custom: {', '.join(map(repr, taken))} is the name of a built-in "
-                                    "initializer; a custom initializer needs a name of its own")
         for name, code in data["custom"].items():
+            check_class_name(name, "design.custom")
             _check_code_shape(name, code)
         names = [entry["name"] for entry in data["layers"]]
+        for index, entry in enumerate(data["layers"]):
+            check_name(entry["name"], f"design.layers[{index}].name")
+            for parameter, value in (entry.get("parameters") or {}).items():
+                if value and "link" in value:
+                    check_name(value["link"], f"design.layers[{index}].parameters.{parameter}.link")
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise InvalidValueError(f"layer names must be unique, got {', '.join(map(repr, duplicates))} twice")
@@ -350,6 +385,12 @@ class NetworkSpec:
                     raise InvalidValueError(f"{where}: unknown initializer {config['name']!r}; "
                                             f"expected one of {', '.join(known)}")
                 used.add(config["name"])
+                if config["name"] not in init.BUILTINS:
+                    check_class_name(config["name"], where)
+                    bad = [key for key in config["params"] if not key.isidentifier() or keyword.iskeyword(key)]
+                    if bad:
+                        raise InvalidValueError(f"{where}: {config['name']} parameter names must be Python "
+                                                f"identifiers, got {_short(bad[0], 60)}")
                 if config["name"] not in custom:  # a built-in: safe to construct, no custom code runs
                     try:
                         config["params"] = init.from_config(config).get_config()["params"]
@@ -407,7 +448,7 @@ class NetworkSpec:
         typed = live is not None and name in self.data["custom"] and \
             clean_code(getattr(live, "_neuwidgets_code", None) or "\n") == self.data["custom"][name]
         if name in self.data["custom"] and name not in compiled and not typed:
-            errors.append({"layer": layer_entry["name"], "parameter": parameter,
+            errors.append({"layer": layer_entry["name"], "parameter": parameter, "kind": "untrusted",
                            "message": f"{UNTRUSTED} {name!r}: trust the design to run its code"})
             return UntrustedPlaceholder(name)
         try:
@@ -471,7 +512,8 @@ class NetworkSpec:
                         + (f" (transposed {transposed})" if value.get("transpose") else
                            "; used transposed it would fit" if here == tuple(reversed(there)) else ""))
                 if message:
-                    problems.append({"layer": entry["name"], "parameter": parameter, "message": message})
+                    problems.append({"layer": entry["name"], "parameter": parameter, "kind": "link",
+                                     "message": message})
         return problems
 
     def build_report(self, reuse=None, max_parameters=None):

@@ -97,7 +97,7 @@ def test_edits_that_break_a_link_show_it_broken_never_drop_it(builder):
     builder.add_layer("Relu", 15, name="b")
     builder.link("b", "weight", "a")
     builder.set_units("a", 9)
-    assert builder.errors == [{"layer": "b", "parameter": "weight",
+    assert builder.errors == [{"layer": "b", "parameter": "weight", "kind": "link",
                                "message": "link to 'a' is broken: weight shape here is (9, 15), in 'a' it is (15, 9); "
                                           "used transposed it would fit"}]
     card_b = builder.state["layers"][4]["parameters"][0]
@@ -199,10 +199,12 @@ def test_existing_network_with_shared_variable_shows_its_link():
     np.testing.assert_array_equal(rebuilt.layer("relu-1").variable("weight").numpy(), np.ones((10, 10)))
 
 
-def test_safe_names_are_kept_as_text():
-    network = join(Input(3), Sigmoid(2, name="<img src=x onerror=alert(1)>"))
-    builder = NetworkBuilder(network, plots=False)
-    assert builder.state["layers"][1]["name"] == "<img src=x onerror=alert(1)>"
+def test_names_that_are_not_plain_labels_are_refused_before_they_reach_the_widget(builder):
+    with pytest.raises(NeuwidgetsError, match="a layer name is 1 to 64 letters, digits.*got '<img src=x onerror"):
+        Sigmoid(2, name="<img src=x onerror=alert(1)>")
+    with pytest.raises(NeuwidgetsError, match="got '<img"):
+        builder.add_layer("Relu", 3, name="<img src=x onerror=alert(1)>")
+    assert [layer["name"] for layer in builder.state["layers"]] == ["input-1", "sigmoid-1", "sigmoid-2"]
 
 
 # -- front-end messages --------------------------------------------------------------------
@@ -359,7 +361,7 @@ def test_a_parameter_linked_to_untrusted_code_is_shown_untrusted():
 def test_custom_code_cannot_take_a_built_in_name():
     design = NetworkBuilder(plots=False).spec.to_dict()
     design["custom"] = {"HeNormal": "class HeNormal(init.Initializer):\n    pass\n"}
-    with pytest.raises(NeuwidgetsError, match="'HeNormal' is the name of a built-in initializer"):
+    with pytest.raises(NeuwidgetsError, match="class 'HeNormal' has the name of something exported code uses"):
         NetworkBuilder(design, plots=False)
 
 

@@ -193,7 +193,7 @@ def test_untrusted_custom_code_never_runs(tmp_path):
     spec = NetworkSpec.from_json(source)
     assert not spec.trusted
     result = spec.build_report()
-    assert result.errors == [{"layer": "a", "parameter": "weight",
+    assert result.errors == [{"layer": "a", "parameter": "weight", "kind": "untrusted",
                               "message": f"{UNTRUSTED} 'Boom': trust the design to run its code"}]
     # the placeholder is zeros of the right shape, the rest is built
     assert np.all(result.network.layer("a").variable("weight").numpy() == 0)

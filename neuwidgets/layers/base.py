@@ -19,6 +19,22 @@ def class_to_name(cls_name):
     return re.sub(r"(?<!^)(?=[A-Z])", "-", cls_name).lower()
 
 
+#: A layer name is a plain label: 1 to 64 letters, digits, "_", "-", "." or inner spaces
+#: (so it is safe as a variable name part, in messages and in exported code).
+NAME = re.compile(r"\w(?:[\w.\- ]{0,62}[\w.\-])?")
+
+
+def check_name(name, where):
+    """``name`` if it is a plain label (:data:`NAME`); :class:`InvalidValueError` otherwise."""
+    if not isinstance(name, str):
+        raise InvalidTypeError(f"{where}: a layer name must be text, got {type(name).__name__}")
+    if not NAME.fullmatch(name):
+        shown = repr(name) if len(name) <= 40 else repr(name[:37]) + "..."
+        raise InvalidValueError(f"{where}: a layer name is 1 to 64 letters, digits, '_', '-', '.' or inner "
+                                f"spaces, got {shown}")
+    return name
+
+
 def format_shape(shape):
     """``(None, 10)`` -> ``'(?, 10)'``; None (unknown) -> ``'?'``."""
     if shape is None:
@@ -74,13 +90,8 @@ class Layer:
             prefix = class_to_name(type(self).__name__)
             name = f"{prefix}-{_name_counters[prefix] + 1}"
             self._claim_name = prefix
-        elif not isinstance(name, str) or not name.strip():
-            raise InvalidTypeError(f"{type(self).__name__}: name must be a non-empty string, got {name!r}")
-        elif "/" in name or any(ord(char) < 32 for char in name):
-            # "/" separates the parts of variable names (layer/<name>/weight); Keras refuses it
-            raise InvalidValueError(f"{type(self).__name__}: name must not contain '/' or control characters, "
-                                    f"got {name!r}")
         else:
+            check_name(name, type(self).__name__)
             self._claim_name = None
         self.name = name
 

@@ -20,7 +20,8 @@ from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError
 from ..layers import KINDS, Dropout, Input, Linear
 from ..layers.base import class_to_name, format_shape
 from ..network import Network
-from ..spec import FORMAT, UNTRUSTED, NetworkSpec, compile_initializer, describe_code_error, link_entry
+from ..spec import (FORMAT, UNTRUSTED, NetworkSpec, check_trust, compile_initializer, describe_code_error,
+                    link_entry)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 _MISSING_BUNDLE = """export default { render({ el }) {
@@ -108,6 +109,7 @@ class NetworkBuilder(anywidget.AnyWidget):
 
     def __init__(self, network_or_spec=None, *, max_parameters=500_000_000, autosave=None, trust=False,
                  plots=True, **kwargs):
+        check_trust(trust, "NetworkBuilder")
         super().__init__(**kwargs)
         self.max_parameters = max_parameters
         self.autosave = Path(autosave) if autosave else None
@@ -353,6 +355,7 @@ class NetworkBuilder(anywidget.AnyWidget):
     def load(self, path, trust=False):
         """Replace the design with the one in ``path`` (undoable). Custom initializer
         code in it does not run unless ``trust=True`` (or :meth:`trust` later)."""
+        check_trust(trust, "load")
         if not isinstance(path, (str, os.PathLike)) or not str(path):
             raise InvalidTypeError(f"load: expected a file path, got {path!r}")
         try:
@@ -451,7 +454,7 @@ class NetworkBuilder(anywidget.AnyWidget):
 
     def _publish(self):
         network, spec = self._build.network, self.spec
-        problems = {(e["layer"], e["parameter"]): e["message"] for e in self._build.errors}
+        problems = {(e["layer"], e["parameter"]): e for e in self._build.errors}
         users = {ref: [layer.name for layer, _ in sharers] for ref, sharers in network.sharing().items()}
         owners = {(layer, parameter) for layer, parameter in network.variables}
         layers = []
@@ -462,9 +465,10 @@ class NetworkBuilder(anywidget.AnyWidget):
                     continue
                 variable = layer.variable(parameter)
                 sharers = users[variable.ref()]
-                message = problems.get((entry["name"], parameter))
+                message = (problems.get((entry["name"], parameter)) or {}).get("message")
                 # untrusted code owns this variable (this layer's, or the one it links to)
-                untrusted = next((name for name in sharers if UNTRUSTED in problems.get((name, parameter), "")), None)
+                untrusted = next((name for name in sharers
+                                  if (problems.get((name, parameter)) or {}).get("kind") == "untrusted"), None)
                 values = [network.layer(name).parameters[parameter] for name in sharers]
                 initializer = None if untrusted else next(
                     (v for v in values if isinstance(v, init.Initializer)), None)
