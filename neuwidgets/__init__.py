@@ -6,21 +6,36 @@ The core (``init``, ``layers``, ``network``) follows NeuPy's API on TensorFlow::
     from neuwidgets.layers import *
 
     network = join(Input(10), Sigmoid(30, weight=init.Normal()), Sigmoid(15))
+
+``plotting`` (matplotlib) and the ``NetworkBuilder`` widget (anywidget) load on first
+use: ``from neuwidgets import init`` loads neither.
 """
+import importlib
+
 from . import init, layers
 from .errors import InitializerError, InvalidTypeError, InvalidValueError, NeuwidgetsError, ShapeError
-from .layers import (Dropout, Elu, HardSigmoid, Input, Layer, LeakyRelu, Linear, Relu, Sigmoid,
-                     Softmax, Softplus, Tanh)
-from .network import Network, join
-from .plotting import plot_activation_stats, plot_weight_distributions
+from .layers import *  # noqa: F401,F403  the layer kinds, join, Network, Transposed
 from .spec import NetworkSpec
-from .widgets import NetworkBuilder
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "init", "layers", "join", "Network", "NetworkSpec", "NetworkBuilder",
-    "plot_weight_distributions", "plot_activation_stats", "Layer", "Input", "Linear", "Sigmoid", "Tanh", "Relu",
-    "LeakyRelu", "Elu", "Softplus", "Softmax", "HardSigmoid", "Dropout",
-    "NeuwidgetsError", "InvalidValueError", "InvalidTypeError", "ShapeError", "InitializerError",
-]
+#: Names loaded on first use: ``{name: (module, attribute or None for the module)}``.
+_LAZY = {"NetworkBuilder": ("widgets", "NetworkBuilder"), "plotting": ("plotting", None),
+         "plot_weight_distributions": ("plotting", "plot_weight_distributions"),
+         "plot_activation_stats": ("plotting", "plot_activation_stats"), "stats": ("stats", None),
+         "widgets": ("widgets", None), "datasets": ("datasets", None)}
+
+__all__ = ["init", "layers", "NetworkSpec", *layers.__all__, *_LAZY,
+           "NeuwidgetsError", "InvalidValueError", "InvalidTypeError", "ShapeError", "InitializerError"]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'neuwidgets' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(f".{module_name}", __name__)
+    return module if attribute is None else getattr(module, attribute)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

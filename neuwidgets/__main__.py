@@ -78,7 +78,7 @@ def render(args):
         raise CommandError(f"{design}: the design holds custom initializer code ({', '.join(untrusted)}); "
                            "read it in the file, then pass --trust to run it")
     if result.errors:
-        raise CommandError(f"{design}: {spec._describe(result.errors[0])}")
+        raise CommandError(f"{design}: {spec.describe(result.errors[0])}")
     from . import plotting
     figures = [plotting.plot_weight_distributions(result.network)]
     if args.activations:

@@ -17,12 +17,14 @@ import math
 import numbers
 import random
 
+import numpy as np
+
 
 from .errors import InitializerError, InvalidTypeError, InvalidValueError
 
 __all__ = [
     "Initializer", "Constant", "Normal", "Uniform", "TruncatedNormal", "Orthogonal",
-    "HeNormal", "HeUniform", "XavierNormal", "XavierUniform", "VarianceScaling",
+    "HeNormal", "HeUniform", "XavierNormal", "XavierUniform", "VarianceScaling", "DeltaOrthogonal",
     "fans", "from_config", "BUILTINS",
 ]
 
@@ -110,12 +112,27 @@ class Initializer:
         """Theoretical standard deviation of the values sampled for ``shape``, or None."""
         return None
 
+    def density(self, shape, x):
+        """The density sampled for ``shape`` at the values ``x`` (an array):
+        ``("curve", y)`` with ``y`` shaped like ``x`` (per unit of parameter value),
+        ``("constant", value)`` for a single value, or None where there is no closed
+        form (the default: a custom initializer's histogram is drawn without a guessed
+        curve; one that knows its density defines this)."""
+        return None
+
+    def keras_code(self, shape):
+        """Python code of the Keras initializer sampling what this one samples for
+        ``shape`` (``"keras.initializers.HeNormal(seed=1)"``), or None where Keras has
+        none (the export then calls this initializer through ``FromNeuwidgets``)."""
+        return None
+
     def get_config(self):
         """``{"name": class name, "params": {parameter: value}}``, JSON-ready."""
         params = {}
         for name in inspect.signature(type(self).__init__).parameters:
             if name != "self" and hasattr(self, name):
-                params[name] = getattr(self, name)
+                value = getattr(self, name)
+                params[name] = value.item() if isinstance(value, np.generic) else value  # plain numbers
         return {"name": type(self).__name__, "params": params}
 
     def __repr__(self):
@@ -133,6 +150,36 @@ class Initializer:
         return tf.constant([seed, 0], dtype=tf.int64)
 
 
+def _normal_pdf(x, mean, std):
+    return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+
+
+#: P(|N(0, 1)| < 2): the mass a normal truncated at ±2σ keeps.
+_TRUNCATED_MASS = math.erf(2 / math.sqrt(2))
+
+
+def _density(distribution, x, mean, std, sigma=None):
+    """``("curve", y)`` of a ``"normal"``, ``"uniform"`` (mean ± √3·std) or
+    ``"truncated_normal"`` (N(mean, sigma²) cut at ±2·sigma) distribution at ``x``."""
+    x = np.asarray(x, dtype=np.float64)
+    if distribution == "uniform":
+        limit = math.sqrt(3.0) * std
+        return "curve", np.where(np.abs(x - mean) <= limit, 1.0 / (2 * limit), 0.0)
+    if distribution == "truncated_normal":
+        return "curve", np.where(np.abs(x - mean) <= 2 * sigma, _normal_pdf(x, mean, sigma) / _TRUNCATED_MASS, 0.0)
+    return "curve", _normal_pdf(x, mean, std)
+
+
+def _seed_code(seed):
+    return "" if seed is None else f"seed={seed!r}"
+
+
+def _keras(name, **arguments):
+    """``keras.initializers.<name>(argument=value, ...)`` (seed left out when None)."""
+    parts = [f"{key}={value!r}" for key, value in arguments.items() if not (key == "seed" and value is None)]
+    return f"keras.initializers.{name}({', '.join(parts)})"
+
+
 class Constant(Initializer):
     """Every value equals ``value``. std 0."""
 
@@ -148,6 +195,12 @@ class Constant(Initializer):
 
     def expected_std(self, shape):
         return 0.0
+
+    def density(self, shape, x):
+        return "constant", float(self.value)
+
+    def keras_code(self, shape):
+        return _keras("Constant", value=self.value)
 
 
 class Normal(Initializer):
@@ -172,6 +225,12 @@ class Normal(Initializer):
     def expected_std(self, shape):
         return float(self.std)
 
+    def density(self, shape, x):
+        return _density("normal", x, self.mean, self.std)
+
+    def keras_code(self, shape):
+        return _keras("RandomNormal", mean=self.mean, stddev=self.std, seed=self.seed)
+
 
 class Uniform(Initializer):
     """Uniform distribution U[minval, maxval) (NeuPy ``init.Uniform``); std (maxval - minval)/√12."""
@@ -192,6 +251,12 @@ class Uniform(Initializer):
 
     def expected_std(self, shape):
         return (self.maxval - self.minval) / math.sqrt(12)
+
+    def density(self, shape, x):
+        return _density("uniform", x, (self.minval + self.maxval) / 2, self.expected_std(shape))
+
+    def keras_code(self, shape):
+        return _keras("RandomUniform", minval=self.minval, maxval=self.maxval, seed=self.seed)
 
 
 class TruncatedNormal(Initializer):
@@ -214,6 +279,12 @@ class TruncatedNormal(Initializer):
 
     def expected_std(self, shape):
         return self.std * TRUNCATED_STD
+
+    def density(self, shape, x):
+        return _density("truncated_normal", x, self.mean, None, sigma=self.std)
+
+    def keras_code(self, shape):
+        return _keras("TruncatedNormal", mean=self.mean, stddev=self.std, seed=self.seed)
 
 
 def _flat_matrix_shape(shape):
@@ -252,6 +323,13 @@ class Orthogonal(Initializer):
         rows, cols = _flat_matrix_shape(shape)
         return abs(self.scale) / math.sqrt(max(rows, cols))
 
+    def density(self, shape, x):
+        # the entries of a large random orthogonal matrix are close to N(0, 1/n) (Jiang 2006)
+        return _density("normal", x, 0.0, self.expected_std(shape))
+
+    def keras_code(self, shape):
+        return _keras("Orthogonal", gain=self.scale, seed=self.seed)
+
 
 class _FanScaled(Initializer):
     """Zero-mean distribution whose variance is ``gain / n`` for a fan ``n``."""
@@ -277,6 +355,13 @@ class _FanScaled(Initializer):
         limit = math.sqrt(3.0) * std
         return tf.random.stateless_uniform(shape, self._seed(), -limit, limit)
 
+    def density(self, shape, x):
+        return _density(self.distribution, x, 0.0, self.expected_std(shape))
+
+    def keras_code(self, shape):
+        distribution = "untruncated_normal" if self.distribution == "normal" else "uniform"
+        return VarianceScaling(self._keras_scale(), self._keras_mode, distribution, self.seed).keras_code(shape)
+
 
 class HeNormal(_FanScaled):
     """N(0, gain / fan_in) (He et al. 2015, arXiv 1502.01852; NeuPy's gain convention:
@@ -284,9 +369,13 @@ class HeNormal(_FanScaled):
 
     formula = "N(0, gain / fan_in)"
     distribution = "normal"
+    _keras_mode = "fan_in"
 
     def _fan(self, shape):
         return fans(shape)[0]
+
+    def _keras_scale(self):
+        return self.gain
 
 
 class HeUniform(HeNormal):
@@ -302,9 +391,13 @@ class XavierNormal(_FanScaled):
 
     formula = "N(0, gain / (fan_in + fan_out))"
     distribution = "normal"
+    _keras_mode = "fan_avg"
 
     def _fan(self, shape):
         return sum(fans(shape))
+
+    def _keras_scale(self):
+        return self.gain / 2  # Keras' fan_avg is (fan_in + fan_out) / 2
 
 
 class XavierUniform(XavierNormal):
@@ -355,6 +448,64 @@ class VarianceScaling(Initializer):
         limit = math.sqrt(3.0) * std
         return tf.random.stateless_uniform(shape, self._seed(), -limit, limit)
 
+    def density(self, shape, x):
+        std = self.expected_std(shape)
+        return _density(self.distribution.replace("untruncated_", ""), x, 0.0, std, sigma=std / TRUNCATED_STD)
+
+    def keras_code(self, shape):
+        if len(shape) == 1 and self.mode != "fan_in":
+            # Keras counts fan_out = n for a (n,) bias, neuwidgets (NeuPy) 1: spell out the numbers.
+            std = self.expected_std(shape)
+            if self.distribution == "uniform":
+                limit = math.sqrt(3.0) * std
+                return _keras("RandomUniform", minval=-limit, maxval=limit, seed=self.seed)
+            if self.distribution == "untruncated_normal":
+                return _keras("RandomNormal", mean=0.0, stddev=std, seed=self.seed)
+            return _keras("TruncatedNormal", mean=0.0, stddev=std / TRUNCATED_STD, seed=self.seed)
+        return _keras("VarianceScaling", scale=self.scale, mode=self.mode, distribution=self.distribution,
+                      seed=self.seed)
+
+
+class DeltaOrthogonal(Initializer):
+    """Delta-orthogonal convolution kernel (Xiao et al. 2018, arXiv 1806.05393): every tap
+    zero but the centre one, an orthogonal ``(in_channels, filters)`` matrix × ``gain``
+    (QR of a Gaussian, as :class:`Orthogonal`). A stride-1 "same" convolution with it
+    maps each position's channel vector isometrically, times ``gain``.
+
+    For a kernel ``(rows, cols, in_channels, filters)`` (any number of spatial axes);
+    needs ``in_channels <= filters`` (rows of the centre matrix orthonormal). std
+    ``gain / √(rows·cols·filters)``. Raises :class:`InvalidValueError` for another
+    rank or more input channels than filters.
+    """
+
+    formula = "centre tap = gain · orthogonal, other taps 0"
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain = _check_number("DeltaOrthogonal", "gain", gain, positive=True)
+        self.seed = _check_seed("DeltaOrthogonal", seed)
+
+    @staticmethod
+    def _check_kernel(shape):
+        shape = _check_shape(shape)
+        if len(shape) < 3:
+            raise InvalidValueError(f"DeltaOrthogonal: needs a convolution kernel (rows, cols, in_channels, filters), "
+                                    f"got shape {shape!r}")
+        if shape[-2] > shape[-1]:
+            raise InvalidValueError(f"DeltaOrthogonal: needs in_channels <= filters, got kernel {shape!r} with "
+                                    f"{shape[-2]} input channels and {shape[-1]} filters; use at least "
+                                    f"{shape[-2]} filters")
+        return shape
+
+    def sample(self, shape):
+        import tensorflow as tf
+        shape = self._check_kernel(shape)
+        centre = Orthogonal(self.gain, seed=self.seed).sample(shape[-2:])  # (in, out): rows orthonormal
+        return tf.scatter_nd([[dim // 2 for dim in shape[:-2]]], centre[None], shape)
+
+    def expected_std(self, shape):
+        shape = self._check_kernel(shape)
+        return self.gain / math.sqrt(math.prod(shape[:-2]) * shape[-1])
+
 
 def expected_std_of(value, shape):
     """``value.expected_std(shape)`` as a float when ``value`` is an :class:`Initializer`;
@@ -372,7 +523,7 @@ def expected_std_of(value, shape):
 #: The built-in initializers by name, in the order the builder lists them.
 BUILTINS = {cls.__name__: cls for cls in (
     Constant, Normal, Uniform, TruncatedNormal, Orthogonal,
-    HeNormal, HeUniform, XavierNormal, XavierUniform, VarianceScaling)}
+    HeNormal, HeUniform, XavierNormal, XavierUniform, VarianceScaling, DeltaOrthogonal)}
 
 
 def from_config(config, custom=None):

@@ -1,11 +1,23 @@
-"""Networks: a chain of layers joined with ``join(a, b, ...)`` or ``a >> b``."""
+"""Networks: a chain of layers joined with ``join(a, b, ...)`` or ``a >> b``.
+
+This module sits below the layers: it knows a layer only by the interface every
+:class:`~neuwidgets.layers.Layer` has (``name``, ``input_shape``,
+``get_output_shape``, ``variables``, ``forward``, ``keras_layer``), so layer kinds
+import it and never the other way round.
+"""
+import math
 import numbers
+import sys
 
 import numpy as np
 import tensorflow as tf
 
 from .errors import InvalidTypeError, InvalidValueError, ShapeError
-from .layers.base import Input, Layer, format_shape
+from .shapes import format_shape
+
+
+def _is_layer(item):
+    return callable(getattr(item, "get_output_shape", None)) and hasattr(item, "parameter_specs")
 
 
 def join(*items):
@@ -20,10 +32,10 @@ def join(*items):
     for item in items:
         if isinstance(item, Network):
             layers.extend(item.layers)
-        elif isinstance(item, Layer):
+        elif _is_layer(item):
             layers.append(item)
         else:
-            raise InvalidTypeError(f"join: expected layers or networks, got {type(item).__name__} {item!r}")
+            raise InvalidTypeError(f"join: expected layers or networks, got {type(item).__name__} {item!r}"[:300])
     return Network(layers)
 
 
@@ -57,7 +69,7 @@ class Network:
                         raise
                     detail = str(exc).removeprefix(str(previous)).lstrip(": ")
                     raise ShapeError(f"cannot join {layers[len(input_shapes) - 2]} with output shape "
-                                     f"{format_shape(shape)} to {previous}: {detail}") from None
+                                     f"{format_shape(input_shapes[-1])} to {previous}: {detail}") from None
             if layer is None:
                 break
             if shape is None:
@@ -68,7 +80,7 @@ class Network:
                                  f"to {layer}, which already has input shape "
                                  f"{format_shape(layer.input_shape)}")
             input_shapes.append(shape)
-        late_inputs = [layer for layer in layers[1:] if isinstance(layer, Input)]
+        late_inputs = [layer for layer in layers[1:] if layer.starts_network]
         if late_inputs:
             raise InvalidValueError(f"cannot join {late_inputs[0]} after {layers[0]}: an Input layer can only "
                                     "start a network")
@@ -93,7 +105,8 @@ class Network:
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise InvalidValueError(f"no layer named {name!r}; layers: {', '.join(l.name for l in self.layers)}")
+        names = ", ".join(layer.name for layer in self.layers)
+        raise InvalidValueError(f"no layer named {name!r}; layers: {names}"[:300])
 
     def sharing(self):
         """Ordered ``{variable.ref(): [(layer, parameter name), ...]}``: every distinct
@@ -114,8 +127,19 @@ class Network:
 
     @property
     def n_parameters(self):
-        """Number of trainable values, a shared variable counted once."""
-        return int(sum(np.prod(variable.shape) for variable in self.variables.values()))
+        """Number of trainable values, a shared variable counted once (Keras'
+        ``count_params`` of the trainable weights)."""
+        return self._count(trainable=True)
+
+    @property
+    def n_non_trainable(self):
+        """Number of values that are not trained (BatchNorm's moving statistics): Keras'
+        non-trainable count."""
+        return self._count(trainable=False)
+
+    def _count(self, trainable):
+        return int(sum(math.prod(variable.shape) for (layer, parameter), variable in self.variables.items()
+                       if layer.parameter_spec(parameter).trainable == trainable))
 
     def output(self, x, training=False):
         """Tensor of shape ``(batch, *output_shape[1:])`` for a tensor ``x`` of shape
@@ -146,9 +170,38 @@ class Network:
                                for i in range(0, len(x), batch_size)])
 
     def to_keras(self):
-        """A ``keras.Model`` with this network's initial weights (see :mod:`neuwidgets.keras`)."""
-        from .keras import to_keras
-        return to_keras(self)
+        """A ``keras.Model`` (functional) computing the same function with the same
+        current values: each layer becomes its Keras counterpart, named as the layer
+        (``Dense``, ``Conv2D``, ``BatchNormalization``, ...); a variable shared by
+        several layers stays one Keras variable, so ``fit`` keeps them tied and
+        ``count_params`` counts it once. Deep networks build too (the recursion limit
+        is raised while Keras builds the graph).
+
+        Raises :class:`InvalidValueError` when the network does not start with an
+        ``Input`` layer.
+        """
+        import keras
+        first = self.layers[0]
+        if not first.starts_network:
+            raise InvalidValueError(f"to_keras: the network must start with an Input layer, got {first}")
+        made = {}  # variable.ref() -> the Keras variable holding it
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 50 * len(self.layers) + 1000))  # Keras recurses through the graph
+        try:
+            inputs = x = keras.Input(shape=first.input_shape[1:], name=first.name)
+            for layer in self.layers[1:]:
+                variables = layer.variables
+                shared = {p: made[v.ref()] for p, v in variables.items() if v.ref() in made}
+                keras_layer = layer.keras_layer(shared)
+                x = keras_layer(x)
+                for parameter, variable in variables.items():
+                    if parameter not in shared:
+                        keras_variable = getattr(keras_layer, layer.keras_weights[parameter])
+                        keras_variable.assign(variable)
+                        made[variable.ref()] = keras_variable
+            return keras.Model(inputs, x, name="neuwidgets")
+        finally:
+            sys.setrecursionlimit(limit)
 
     def __repr__(self):
         count = len(self.layers)

@@ -66,8 +66,6 @@ _SMALL = {**_STYLE, "font.size": 6.5, "axes.titlesize": 7, "axes.labelsize": 6.5
 _WIDGET = {**_SMALL, "font.size": 8, "axes.labelsize": 8, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5,
            "legend.fontsize": 7.5}
 
-_TRUNCATED_MASS = math.erf(2 / math.sqrt(2))  # P(|N(0, 1)| < 2) = 0.9545
-
 
 class NotebookFigure(Figure):
     """A matplotlib ``Figure`` that shows itself as a PNG in Jupyter (``_repr_png_``),
@@ -109,45 +107,20 @@ def _shape_text(shape):
     return "×".join(str(dim) for dim in shape)
 
 
-def _normal_pdf(x, mean, std):
-    return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
-
-
 def theoretical_density(initializer, shape, x):
-    """The density an initializer samples from, evaluated at ``x`` (array of values).
-
-    Returns ``("curve", y)`` with ``y`` shaped like ``x`` (per unit of parameter
-    value), ``("constant", value)`` for :class:`~neuwidgets.init.Constant`, or None
-    when there is no theory (not a built-in initializer — a custom one's distribution is
-    unknown — or ``expected_std`` is None or 0).
-
-    Picks by class and ``distribution``: a flat line for uniform initializers
-    (``Uniform``, ``HeUniform``, ``XavierUniform``, ``VarianceScaling`` "uniform"), a
-    normal truncated at ±2σ for ``TruncatedNormal`` and ``VarianceScaling``
-    "truncated_normal", and otherwise a normal pdf with the initializer's ``mean``
-    (0 if it has none) and ``expected_std(shape)``.
-    """
-    if isinstance(initializer, init.Constant):
-        return ("constant", float(initializer.value))
-    if type(initializer) not in init.BUILTINS.values():
-        return None  # a custom initializer: its histogram is drawn without a guessed curve
-    std = init.expected_std_of(initializer, shape)
-    x = np.asarray(x, dtype=np.float64)
-    if isinstance(initializer, init.Uniform):
-        low, high = initializer.minval, initializer.maxval
-        return ("curve", np.where((x >= low) & (x <= high), 1.0 / (high - low), 0.0))
-    if not std:
+    """The density an initializer samples from, evaluated at ``x`` (array of values):
+    :meth:`~neuwidgets.init.Initializer.density`. Returns ``("curve", y)`` with ``y``
+    shaped like ``x`` (per unit of parameter value), ``("constant", value)``, or None
+    where there is no theory: not an initializer, no closed form, or a subclass that
+    changes ``sample`` without stating its ``density`` (its histogram is drawn without
+    a guessed curve)."""
+    if not isinstance(initializer, init.Initializer):
         return None
-    mean = float(getattr(initializer, "mean", 0.0) or 0.0)
-    distribution = getattr(initializer, "distribution", "normal")
-    if distribution == "uniform":
-        limit = math.sqrt(3.0) * std
-        return ("curve", np.where(np.abs(x - mean) <= limit, 1.0 / (2 * limit), 0.0))
-    if isinstance(initializer, init.TruncatedNormal) or distribution == "truncated_normal":
-        sigma = initializer.std if isinstance(initializer, init.TruncatedNormal) else std / init.TRUNCATED_STD
-        inside = np.abs(x - mean) <= 2 * sigma
-        return ("curve", np.where(inside, _normal_pdf(x, mean, sigma) / _TRUNCATED_MASS, 0.0))
-    return ("curve", _normal_pdf(x, mean, std))
+    cls = type(initializer)
+    owner = {name: next(klass for klass in cls.__mro__ if name in vars(klass)) for name in ("sample", "density")}
+    if not issubclass(owner["density"], owner["sample"]):
+        return None
+    return initializer.density(tuple(shape), np.asarray(x, dtype=np.float64))
 
 
 def _shorten(text, max_chars):

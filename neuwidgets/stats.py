@@ -20,8 +20,8 @@ import tensorflow as tf
 
 from . import init
 from .errors import InvalidTypeError, InvalidValueError, ShapeError
-from .layers.base import Input, Layer, Transposed, format_shape
-from .layers.dense import Linear
+from .layers.base import Layer, Transposed
+from .shapes import format_shape
 
 __all__ = ["ParameterStats", "ActivationStats", "parameter_stats", "weight_stats",
            "activation_stats", "SATURATION_THRESHOLD"]
@@ -107,6 +107,8 @@ class ActivationStats(_Record):
     - ``grad_std``: std of dL/dz over samples and units for the backward pass of a
       unit-variance Gaussian gradient at the network output.
     - ``counts`` / ``edges``: ``numpy.histogram`` of the outputs.
+    - ``batch_statistics``: the layer normalized with the batch's own statistics, as at
+      the first training step (BatchNorm), not with its moving averages.
     """
 
     layer: str
@@ -123,6 +125,7 @@ class ActivationStats(_Record):
     grad_std: float
     counts: np.ndarray
     edges: np.ndarray
+    batch_statistics: bool = False
 
 
 def _label(value):
@@ -246,10 +249,13 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
 
     Forward: ``inputs`` (shape ``(samples, *input_shape[1:])``; by default
     ``n_samples`` draws of N(0, 1), seeded by ``seed``) go through the network in
-    inference mode. For a dense layer ``z = x @ weight + bias`` and ``a =
-    activation(z)``; a layer without parameters (``Dropout``, the identity at
-    inference) is included with ``z = a`` = its output, so records line up with
-    ``network.layers[1:]``. Input layers are skipped.
+    inference mode, except that layers with ``batch_statistics`` (BatchNorm) normalize
+    with the batch's own statistics, as at the first training step (the record says
+    so). Each layer gives ``(z, a)`` (:meth:`~neuwidgets.layers.Layer.forward`): for a
+    dense layer ``z = x @ weight + bias`` and ``a = activation(z)``; for a convolution
+    ``z = a`` = its output; a layer without parameters (``Dropout``, the identity at
+    inference) has ``z = a``. Records line up with ``network.layers[1:]``; statistics
+    of a convolution's outputs are over batch, positions and channels.
 
     Backward: ``L = sum(output * g)`` with ``g ~ N(0, 1)`` of the output's shape: a
     unit-variance gradient arrives at the output and ``grad_std`` is the std of dL/dz
@@ -273,14 +279,9 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
         a = tf.constant(x)
         tape.watch(a)
         for index, layer in enumerate(network.layers):
-            if isinstance(layer, Input):
+            if layer.starts_network:
                 continue
-            if isinstance(layer, Linear):
-                z = layer.pre_activation(a)
-                a = layer.activation(z)
-            else:
-                a = layer.output(a, training=False)
-                z = a
+            z, a = layer.forward(a, training=layer.batch_statistics)
             entries.append((index, layer, z, a))
         upstream = tf.constant(rng.standard_normal(tuple(a.shape)).astype(np.float32))
         loss = tf.reduce_sum(a * upstream)
@@ -302,7 +303,7 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
             mean=float(values.mean()), std=float(values.std()),
             min=float(values.min()), max=float(values.max()),
             pre_std=float(np.std(z.numpy().astype(np.float64))),
-            saturated=saturated, dead=float(np.mean(values == 0)),
+            saturated=saturated, dead=float(np.mean(values == 0)), batch_statistics=layer.batch_statistics,
             grad_std=float(np.std(grad.numpy().astype(np.float64))),
             counts=counts, edges=edges))
     return records

@@ -11,13 +11,13 @@ def initializer(name, **params):
 
 
 def dense(kind, name, n_units, weight, bias, **options):
-    return {"kind": kind, "name": name, "n_units": n_units, "options": options,
+    return {"kind": kind, "name": name, "n_units": n_units, **options,
             "parameters": {"weight": weight, "bias": bias}}
 
 
 def small():
     """Input(4) -> Tanh(3, no bias) -> Relu(3)."""
-    return {"format": 1, "layers": [
+    return {"format": 2, "layers": [
         {"kind": "Input", "name": "in", "shape": [4]},
         dense("Tanh", "a", 3, initializer("Normal", std=0.1), None),
         dense("Relu", "b", 3, initializer("HeNormal", gain=2), initializer("Constant", value=0))]}
@@ -56,13 +56,13 @@ def ran(folder):
 def rich(custom_folder=None):
     """Every layer kind and activation option, every kind of parameter value, links to
     earlier layers (weight and bias), a custom initializer."""
-    data = {"format": 1, "layers": [
+    data = {"format": 2, "layers": [
         {"kind": "Input", "name": "x", "shape": [6]},
         dense("Tanh", "enc", 4, initializer("XavierNormal", gain=2), initializer("XavierUniform")),
         dense("Relu", "r", 4, initializer("HeNormal", gain=2),
               initializer("VarianceScaling", mode="fan_out", distribution="truncated_normal"), alpha=0.1),
         dense("Elu", "e", 4, {"link": "r"}, {"link": "r"}, alpha=0.5),
-        {"kind": "Dropout", "name": "drop", "options": {"proba": 0.25}},
+        {"kind": "Dropout", "name": "drop", "proba": 0.25},
         dense("HardSigmoid", "h", 4, initializer("Gamma", alpha=3.0, scale=0.1, seed=None), None),
         dense("LeakyRelu", "lr", 4, {"link": "h"}, initializer("Normal", std=0.5, seed=3)),
         dense("Sigmoid", "s", 6, initializer("Orthogonal", scale=1.5), {"values": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}),

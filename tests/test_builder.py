@@ -87,7 +87,7 @@ def test_link_shares_one_variable_and_unlink_separates(builder):
 
 def test_link_of_different_shapes_is_refused(builder):
     builder.add_layer("Relu", 15, name="a")
-    with pytest.raises(NeuwidgetsError, match=r"Relu layer 'a': parameter 'weight': link to 'sigmoid-2' is broken: weight shape here is \(15, 15\), in 'sigmoid-2' it is \(30, 15\)"):
+    with pytest.raises(NeuwidgetsError, match=r"Relu layer 'a': parameter 'weight': link to 'sigmoid-2' does not fit: weight shape here is \(15, 15\), in 'sigmoid-2' it is \(30, 15\)"):
         builder.link("a", "weight", "sigmoid-2")
     assert builder.spec.entry("a")["parameters"]["weight"] == {"initializer": {"name": "HeNormal", "params": {"gain": 2, "seed": None}}}
 
@@ -98,10 +98,10 @@ def test_edits_that_break_a_link_show_it_broken_never_drop_it(builder):
     builder.link("b", "weight", "a")
     builder.set_units("a", 9)
     assert builder.errors == [{"layer": "b", "parameter": "weight", "kind": "link",
-                               "message": "link to 'a' is broken: weight shape here is (9, 15), in 'a' it is (15, 9); "
+                               "message": "link to 'a' does not fit: weight shape here is (9, 15), in 'a' it is (15, 9); "
                                           "used transposed it would fit"}]
     card_b = builder.state["layers"][4]["parameters"][0]
-    assert card_b["link"] == "a" and "broken" in card_b["link_error"]
+    assert card_b["link"] == "a" and "does not fit" in card_b["link_error"]
     assert builder.spec.entry("b")["parameters"]["weight"] == {"link": "a"}
     builder.set_units("a", 15)
     assert builder.errors == []
@@ -144,13 +144,14 @@ def test_cell_defined_initializers_appear_in_the_chooser(builder):
 def test_bad_edits_are_refused_and_nothing_changes(builder):
     spec, network = builder.spec, builder.network
     bad = [
-        (lambda: builder.set_units("sigmoid-1", "abc"), "units must be a whole number from 1 to 1,000,000,000, got 'abc'"),
+        (lambda: builder.set_units("sigmoid-1", "abc"),
+         "Sigmoid layer 'sigmoid-1': n_units must be a positive integer up to 1,000,000,000 (or None), got 'abc'"),
         (lambda: builder.set_units("sigmoid-1", 1e12), "got 1000000000000.0"),
         (lambda: builder.set_units("sigmoid-1", 0), "got 0"),
         (lambda: builder.set_units("nope", 3), "no layer named 'nope'"),
         (lambda: builder.add_layer("Conv", 3), "kind must be one of"),
         (lambda: builder.add_layer("Relu", 3, index=0), "index must be a whole number from 1"),
-        (lambda: builder.remove_layer("input-1"), "cannot be removed"),
+        (lambda: builder.remove_layer("input-1"), "starts the network and stays"),
         (lambda: builder.set_initializer("sigmoid-1", "gamma", init.Normal()), "has no parameter 'gamma'"),
         (lambda: builder.set_initializer("sigmoid-1", "weight", [1, 2]), "expected an Initializer"),
         (lambda: builder.add_layer("Relu", 100_000, name="huge") and builder.add_layer("Relu", 100_000),
@@ -213,11 +214,11 @@ def test_every_message_type(builder):
     assert send(builder, "add_layer", kind="Relu", n_units="12")["ok"]
     assert builder.network.output_shape == (None, 12)
     assert send(builder, "add_layer", kind="Relu", n_units=12, index=1)["ok"]
-    assert send(builder, "set_units", name="relu-2", n_units="3")["ok"]
+    assert send(builder, "set_field", name="relu-2", field="n_units", value="3")["ok"]
     assert send(builder, "move_layer", name="relu-2", index=3)["ok"]
     assert [layer.name for layer in builder.network.layers][3] == "relu-2"
     assert send(builder, "remove_layer", name="relu-2")["ok"]
-    assert send(builder, "set_input_shape", shape="5")["ok"]
+    assert send(builder, "set_field", name="input-1", field="shape", value="5")["ok"]
     assert builder.network.input_shape == (None, 5)
     notice = send(builder, "set_initializer", name="sigmoid-1", parameter="weight",
                   initializer={"name": "HeUniform", "params": {"gain": 2}})
@@ -238,12 +239,14 @@ def test_every_message_type(builder):
 
 
 @pytest.mark.parametrize("op, args, message", [
-    ("set_units", {"name": "sigmoid-1", "n_units": "abc"}, "got 'abc'"),
-    ("set_units", {"name": "sigmoid-1", "n_units": "1e12"}, "got '1e12'"),
-    ("set_units", {"name": "sigmoid-1", "n_units": [3]}, "got [3]"),
-    ("set_units", {"name": 5, "n_units": 3}, "no layer named 5"),
-    ("set_units", {"name": "sigmoid-1"}, "missing a required argument: 'n_units'"),
-    ("set_units", {"name": "sigmoid-1", "n_units": 3, "evil": 1}, "unexpected keyword argument 'evil'"),
+    ("set_field", {"name": "sigmoid-1", "field": "n_units", "value": "abc"}, "got 'abc'"),
+    ("set_field", {"name": "sigmoid-1", "field": "n_units", "value": "1e12"}, "got '1e12'"),
+    ("set_field", {"name": "sigmoid-1", "field": "n_units", "value": [3]}, "got [3]"),
+    ("set_field", {"name": 5, "field": "n_units", "value": 3}, "no layer named 5"),
+    ("set_field", {"name": "sigmoid-1", "field": "size", "value": 3}, "unexpected setting 'size'; Sigmoid takes 'n_units'"),
+    ("set_field", {"name": "sigmoid-1", "field": ["n_units"], "value": 3}, "unexpected setting ['n_units']"),
+    ("set_field", {"name": "sigmoid-1", "field": "n_units"}, "missing a required argument: 'value'"),
+    ("set_field", {"name": "sigmoid-1", "field": "n_units", "value": 3, "evil": 1}, "unexpected keyword argument 'evil'"),
     ("move_layer", {"name": "sigmoid-1", "index": "2"}, "index must be a whole number"),
     ("set_initializer", {"name": "sigmoid-1", "parameter": "weight", "initializer": {"name": "Normal", "params": {"std": "x"}}},
      "Normal: std must be a number, got 'x'"),
@@ -264,7 +267,7 @@ def test_malformed_messages_are_refused_with_a_notice(builder, op, args, message
 def test_messages_of_the_wrong_shape_are_ignored(builder):
     spec = builder.spec
     builder._on_message(builder, ["not", "a", "dict"], [])
-    builder._on_message(builder, {"type": "edit", "seq": 3, "op": "set_units", "args": "nope"}, [])
+    builder._on_message(builder, {"type": "edit", "seq": 3, "op": "set_field", "args": "nope"}, [])
     assert builder.notice["ok"] is False and "arguments must be an object" in builder.notice["message"]
     assert builder.spec is spec
 
@@ -304,7 +307,7 @@ def test_builder_of_a_network_keeps_its_values_and_its_notebook_classes():
 
 def test_a_failed_autosave_keeps_the_edit_and_says_so(tmp_path):
     builder = NetworkBuilder(plots=False, autosave=tmp_path / "missing-folder" / "design.json")
-    notice = send(builder, "set_units", name="sigmoid-2", n_units=4)
+    notice = send(builder, "set_field", name="sigmoid-2", field="n_units", value=4)
     assert builder.network.output_shape == (None, 4)
     assert notice["ok"] is False and notice["message"].startswith("autosave: save: cannot write")
 
@@ -313,7 +316,7 @@ def test_a_failed_plot_keeps_the_edit_and_says_so(builder, monkeypatch):
     from neuwidgets import plotting
     builder.plots = True
     monkeypatch.setattr(plotting, "depth_chart_png", lambda records: 1 / 0)
-    notice = send(builder, "set_units", name="sigmoid-2", n_units=4)
+    notice = send(builder, "set_field", name="sigmoid-2", field="n_units", value=4)
     assert builder.network.output_shape == (None, 4)
     assert notice["ok"] is False
     assert notice["message"] == "could not draw the plots: ZeroDivisionError: division by zero"
@@ -330,22 +333,28 @@ def test_refused_custom_code_adds_nothing_to_the_chooser(builder):
     assert not {"Needy", "Broken"} & {entry["name"] for entry in builder.state["initializers"]}
 
 
-def test_initializer_parameters_must_be_json(builder):
-    with pytest.raises(NeuwidgetsError, match=r"Sigmoid layer 'sigmoid-1'\): parameter 'weight': Halved parameters "
-                                              r"must be JSON"):
-        class Halved(init.Initializer):
-            def __init__(self, scale=np.float32(0.5)):
-                self.scale = scale
+def test_initializer_parameters_must_be_json_and_numpy_scalars_become_numbers(builder):
+    class Halved(init.Initializer):
+        def __init__(self, scale=np.float32(0.5)):
+            self.scale = scale
 
-            def sample(self, shape):
-                return self.scale * np.ones(shape)
+        def sample(self, shape):
+            return self.scale * np.ones(shape)
 
-        builder.set_initializer("sigmoid-1", "weight", Halved())
+    builder.set_initializer("sigmoid-1", "weight", Halved())
+    config = builder.spec.entry("sigmoid-1")["parameters"]["weight"]["initializer"]
+    assert config == {"name": "Halved", "params": {"scale": 0.5}} and type(config["params"]["scale"]) is float
+    spec = builder.spec
+    with pytest.raises(NeuwidgetsError, match=r"design.layers\[1\] \(Sigmoid layer 'sigmoid-1'\).parameters.weight"
+                                              r".initializer.params.scale: a design holds only JSON data .*got "
+                                              r"ndarray array\(\[1., 2.\]"):
+        builder.set_initializer("sigmoid-1", "weight", Halved(np.array([1.0, 2.0])))
+    assert builder.spec is spec
 
 
 def test_a_parameter_linked_to_untrusted_code_is_shown_untrusted():
     code = "class Gamma(init.Initializer):\n    def sample(self, shape):\n        return tf.ones(shape)\n"
-    design = {"format": 1, "custom": {"Gamma": code}, "layers": [
+    design = {"format": 2, "custom": {"Gamma": code}, "layers": [
         {"kind": "Input", "name": "in", "shape": [10]},
         {"kind": "Tanh", "name": "a", "n_units": 10,
          "parameters": {"weight": {"initializer": {"name": "Gamma", "params": {}}}, "bias": None}},
@@ -371,21 +380,32 @@ def test_adding_after_a_dropout_takes_the_width_that_flows_in(builder):
     assert builder.network.layer("relu-1").n_units == 15
 
 
-@pytest.mark.parametrize("units, given", [("²", "'²'"), ("٣", "'٣'"), ("-3", "'-3'"), ("", "''")])
+@pytest.mark.parametrize("units, given", [("²", "'²'"), ("٣", "'٣'"), ("-3", "'-3'"), ("1e3", "'1e3'")])
 def test_units_that_look_numeric_are_refused_clearly(builder, units, given):
-    notice = send(builder, "set_units", name="sigmoid-1", n_units=units)
-    assert notice["ok"] is False and notice["message"].endswith(f"from 1 to 1,000,000,000, got {given}")
+    notice = send(builder, "set_field", name="sigmoid-1", field="n_units", value=units)
+    assert notice["ok"] is False and notice["message"].endswith(f"up to 1,000,000,000 (or None), got {given}")
+
+
+def test_clearing_the_units_leaves_only_the_activation_and_typing_them_brings_default_parameters(builder):
+    assert send(builder, "set_field", name="sigmoid-2", field="n_units", value=" ")["ok"]
+    entry = builder.spec.entry("sigmoid-2")
+    assert entry["n_units"] is None and "parameters" not in entry
+    assert builder.network.output_shape == (None, 30) and builder.network.n_parameters == 330
+    assert repr(builder.network.layer("sigmoid-2")) == "Sigmoid(name='sigmoid-2')"
+    assert send(builder, "set_field", name="sigmoid-2", field="n_units", value="4")["ok"]
+    assert builder.spec.entry("sigmoid-2")["parameters"]["weight"]["initializer"]["name"] == "HeNormal"
+    assert builder.network.n_parameters == 330 + 124
 
 
 def test_non_finite_alpha_is_refused(builder):
-    with pytest.raises(NeuwidgetsError, match=r"Relu layer 'relu-1': alpha must be a finite number, got nan"):
+    with pytest.raises(NeuwidgetsError, match=r"Relu layer 'relu-1': alpha must be a finite number in \[0, 1\], got nan"):
         builder.add_layer("Relu", 3, alpha=float("nan"))
 
 
 def test_a_tied_autoencoder_shares_the_transposed_weight():
     # REFERENCES §4: 784 -> 64 -> 784, the decoder weight the encoder's transposed, its own bias:
     # 784·64 + 64 + 784 = 51,024 parameters (the sum REFERENCES writes; it prints 50,992).
-    builder = NetworkBuilder({"format": 1, "layers": [
+    builder = NetworkBuilder({"format": 2, "layers": [
         {"kind": "Input", "name": "pixels", "shape": [784]},
         {"kind": "Sigmoid", "name": "encoder", "n_units": 64,
          "parameters": {"weight": {"initializer": {"name": "XavierNormal", "params": {"gain": 2}}},
@@ -452,7 +472,7 @@ def test_cards_count_what_they_own_and_what_they_share(builder):
 
 
 def test_an_input_shape_refusal_is_shown_on_the_input_card(builder):
-    notice = send(builder, "set_input_shape", shape="28, x")
+    notice = send(builder, "set_field", name="input-1", field="shape", value="28, x")
     assert notice["layer"] == "input-1"
-    assert notice["message"] == ("Input layer 'input-1': shape must be 1 to 8 whole numbers from 1 to 1,000,000,000 "
-                                 "such as '784' or '28, 28', got '28, x'")
+    assert notice["message"] == ("Input layer 'input-1': shape must be 1 to 8 positive integers up to 1,000,000,000, "
+                                 "got '28, x'")

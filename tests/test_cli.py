@@ -83,7 +83,7 @@ def _bad_files(tmp_path):
     return {
         "not JSON": (["render", tmp_path / "not-json.json"], "a design must be JSON text"),
         "not a design": (["render", tmp_path / "shape.json"], "a design is a JSON object, got list"),
-        "bad units": (["render", tmp_path / "units.json"], "design.layers[1] (Tanh layer 'a').n_units: -2 is less"),
+        "bad units": (["render", tmp_path / "units.json"], "design.layers[1] (Tanh layer 'a'): n_units must be a positive integer up to 1,000,000,000 (or None), got -2"),
         "future format": (["render", tmp_path / "future.json"], "design.format is 9: newer than"),
         "not text": (["render", tmp_path / "binary.json"], "cannot read"),
         "missing file": (["render", tmp_path / "missing.json"], "cannot read '"),

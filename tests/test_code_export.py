@@ -61,9 +61,9 @@ def constants():
     for index, (kind, options) in enumerate(kinds):
         layers.append(dense(kind, f"{kind.lower()}-{index}", 5, values(5, 5),
                             initializer("Constant", value=0.1 * index) if index % 3 else values(5), **options))
-    layers.insert(3, {"kind": "Dropout", "name": "drop", "options": {"proba": 0.5}})
+    layers.insert(3, {"kind": "Dropout", "name": "drop", "proba": 0.5})
     layers[5]["parameters"]["weight"] = {"link": "sigmoid-0"}
-    return {"format": 1, "layers": layers}
+    return {"format": 2, "layers": layers}
 
 
 WIDE = [("Normal", {"mean": 0.5, "std": 0.2}), ("Uniform", {"minval": -0.3, "maxval": 0.1}),
@@ -84,12 +84,12 @@ def wide():
     for index, ((name, params), (bias, bias_params)) in enumerate(zip(WIDE, BIASES)):
         layers.append(dense("Linear", f"w{index}", 300 if index % 2 else 400, initializer(name, **params),
                             initializer(bias, **bias_params)))
-    return {"format": 1, "layers": layers}
+    return {"format": 2, "layers": layers}
 
 
 def forward_links():
     """A link to a later layer (the builder can make one): code makes the earlier layer the owner."""
-    return {"format": 1, "layers": [
+    return {"format": 2, "layers": [
         {"kind": "Input", "name": "x", "shape": [3]},
         dense("Tanh", "t1", 3, {"link": "t3"}, initializer("Constant", value=0)),
         dense("Tanh", "t2", 3, {"link": "t3"}, {"link": "t1"}),
@@ -190,7 +190,7 @@ def test_keras_code_maps_initializers_and_activations_directly():
                      "keras.initializers.VarianceScaling(scale=1.0, mode='fan_avg', distribution='untruncated_normal')",
                      "keras.initializers.VarianceScaling(scale=0.5, mode='fan_avg', distribution='uniform')",
                      "keras.initializers.VarianceScaling(scale=2.0, mode='fan_avg', distribution='truncated_normal')",
-                     "keras.initializers.Constant(0.3)"]:
+                     "keras.initializers.Constant(value=0.3)"]:
         assert expected in code
     # a bias's fan_out is 1 in neuwidgets but n in Keras: the numbers are spelled out
     std = math.sqrt(2 / (400 + 1))
@@ -198,8 +198,9 @@ def test_keras_code_maps_initializers_and_activations_directly():
     code = NetworkSpec(constants()).to_code(target="keras")
     for expected in ["activation='sigmoid'", "activation='tanh'", "activation='relu'", "activation=leaky_relu(0.2)",
                      "activation=leaky_relu(0.05)", "activation=elu(0.5)", "activation='elu'",
-                     "activation='softplus'", "activation=hard_sigmoid", "activation=None", "activation='softmax'",
-                     "keras.layers.Dropout(0.5, name='drop')", "SharedDense(", "kernel=layers['sigmoid-0'].kernel",
+                     "activation='softplus'", "activation=hard_sigmoid()", "activation=None", "activation='softmax'",
+                     "keras.layers.Dropout(rate=0.5, name='drop')", "sharing(keras.layers.Dense)(",
+                     "shared={'kernel': layers['sigmoid-0'].kernel}",
                      "keras.ops.clip(0.2 * z + 0.5, 0.0, 1.0)"]:
         assert expected in code
     assert "import neuwidgets" not in code and "from neuwidgets" not in code  # self-contained without custom code

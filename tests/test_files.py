@@ -57,8 +57,8 @@ def test_load_errors_name_the_file_and_change_nothing(tmp_path):
     (tmp_path / "bad.json").write_text("not json")
     with pytest.raises(InvalidValueError, match="a design must be JSON text"):
         builder.load(tmp_path / "bad.json")
-    (tmp_path / "future.json").write_text(json.dumps({**small(), "format": 2}))
-    with pytest.raises(InvalidValueError, match="design.format is 2: newer than this neuwidgets reads"):
+    (tmp_path / "future.json").write_text(json.dumps({**small(), "format": 3}))
+    with pytest.raises(InvalidValueError, match="design.format is 3: newer than this neuwidgets reads"):
         builder.load(tmp_path / "future.json")
     assert builder.spec is before and builder.state["can_undo"] is False
 

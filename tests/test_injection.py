@@ -19,7 +19,8 @@ from _designs import GAMMA, rich
 from neuwidgets import NetworkBuilder, init
 from neuwidgets.errors import InvalidTypeError, NeuwidgetsError
 from neuwidgets.layers import KINDS
-from neuwidgets.spec import SCRIPT_NAMES, NetworkSpec, compile_initializer
+from neuwidgets.spec import NetworkSpec, compile_initializer
+from neuwidgets.spec.code import SCRIPT_NAMES
 
 PAYLOADS = [
     "a=__import__('os').system('touch PWNED'), b",
@@ -130,7 +131,7 @@ def test_accepted_payloads_run_as_data_in_both_exported_scripts(tmp_path):
     assert not (tmp_path / "PWNED").exists()
 
 
-SHADOWS = ["Tanh", "Input", "init", "keras", "x", "SharedDense", "FixedValues", "FromNeuwidgets", "np", "tf",
+SHADOWS = ["Tanh", "Input", "Convolution", "init", "keras", "x", "sharing", "TiedDense", "FixedValues", "FromNeuwidgets", "np", "tf",
            "network", "model", "join", "layers", "Transposed", "leaky_relu", "print", "tuple", "HeNormal"]
 
 

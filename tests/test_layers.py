@@ -26,7 +26,8 @@ def test_reprs():
     assert repr(Input((28, 28))) == "Input((28, 28), name='input-2')"
     assert repr(Linear(3, bias=None)) == "Linear(3, weight=HeNormal(gain=1.0), bias=None, name='linear-1')"
     assert repr(LeakyRelu(2)).startswith("LeakyRelu(2, alpha=0.01, weight=HeNormal(gain=1.0)")
-    assert repr(Dropout(0.3)) == "Dropout(proba=0.3, name='dropout-1')"
+    assert repr(Dropout(0.3)) == "Dropout(0.3, name='dropout-1')"
+    assert repr(Relu()) == "Relu(alpha=0, name='relu-2')"  # no units: only the activation, no parameters
 
 
 def test_automatic_names():

@@ -16,7 +16,7 @@ from _designs import dense, initializer
 
 def square(*parameters):
     """Input(10) then a Tanh(10) layer per weight entry, named a, b, c, ..."""
-    return {"format": 1, "layers": [{"kind": "Input", "name": "in", "shape": [10]}] + [
+    return {"format": 2, "layers": [{"kind": "Input", "name": "in", "shape": [10]}] + [
         dense("Tanh", chr(ord("a") + i), 10, weight, None) for i, weight in enumerate(parameters)]}
 
 
@@ -58,7 +58,7 @@ def test_transpose_false_is_accepted_and_not_stored():
 
 def test_a_transposed_link_to_a_later_layer_is_broken_and_the_builder_refuses_it():
     spec = NetworkSpec(square({"link": "b", "transpose": True}, initializer("HeNormal")))
-    assert spec.link_problems(spec.build_report().network)[0]["message"].startswith(
+    assert spec.build_report().errors[0]["message"].startswith(
         "a weight used transposed must belong to an earlier layer, got the later layer 'b'")
     builder = NetworkBuilder(square(initializer("HeNormal"), initializer("HeNormal")), plots=False)
     with pytest.raises(NeuwidgetsError, match="must belong to an earlier layer"):
@@ -78,7 +78,8 @@ def test_code_export_keeps_every_users_orientation_when_the_owner_moves_first():
     assert isinstance(network.layer("d").parameters["weight"], Transposed)
     exec(spec.to_code("keras"), namespace)
     model = namespace["model"]
-    assert model.get_layer("d").transpose_kernel and model.get_layer("d").kernel is model.get_layer("a").kernel
+    assert type(model.get_layer("d")).__name__ == "SharedTiedDense"  # x @ kernelᵀ
+    assert model.get_layer("d").kernel is model.get_layer("a").kernel
     assert model.count_params() == network.n_parameters == 2 * 100
 
 

@@ -1,11 +1,17 @@
-"""Layers (NeuPy-style): ``Input`` and the dense family, plus ``Dropout``."""
-from .base import Input, Layer, Transposed
-from .dense import (Dropout, Elu, HardSigmoid, LeakyRelu, Linear, Relu, Sigmoid, Softmax,
-                    Softplus, Tanh)
+"""Layers (NeuPy-style) and the registry of layer kinds.
+
+Each module defines one family of kinds and lists them in its ``__all__``; the
+registry below is the one place that names the modules. Everything generic over kinds
+(designs, code and Keras export, statistics, the builder's palette and cards) reads
+:data:`KINDS`. Adding a kind: a module (or a class in a family's module) and, for a
+new module, its line here.
+"""
 from ..network import Network, join
+from . import convolution, dense, dropout, input, normalization, pooling, reshape
+from .base import Layer, Transposed, layer_kinds
 
-#: Layer classes the builder and saved designs know, by name.
-KINDS = {cls.__name__: cls for cls in (Input, Linear, Sigmoid, Tanh, Relu, LeakyRelu, Elu,
-                                       Softplus, Softmax, HardSigmoid, Dropout)}
+#: Layer classes by name, in the order the builder's palette lists them.
+KINDS = layer_kinds(input, dense, convolution, pooling, reshape, normalization, dropout)
 
+globals().update(KINDS)
 __all__ = ["Layer", "Network", "join", "Transposed", *KINDS]

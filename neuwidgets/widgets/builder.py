@@ -5,6 +5,7 @@ validates and builds; the browser only proposes edits and shows the published st
 import base64
 import inspect
 import math
+import numbers
 import os
 import sys
 import tempfile
@@ -17,11 +18,10 @@ import traitlets
 
 from .. import init
 from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError
-from ..layers import KINDS, Dropout, Input, Linear
-from ..layers.base import class_to_name, format_shape
+from ..layers import KINDS
 from ..network import Network
-from ..spec import (FORMAT, UNTRUSTED, NetworkSpec, check_trust, compile_initializer, describe_code_error,
-                    link_entry)
+from ..shapes import format_shape
+from ..spec import FORMAT, UNTRUSTED, NetworkSpec, check_trust, compile_initializer, describe_code_error, edits
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 _MISSING_BUNDLE = """export default { render({ el }) {
@@ -31,28 +31,16 @@ _MISSING_BUNDLE = """export default { render({ el }) {
 
 DEFAULT_DESIGN = {"format": FORMAT, "layers": [
     {"kind": "Input", "name": "input-1", "shape": [10]},
-    {"kind": "Sigmoid", "name": "sigmoid-1", "n_units": 30, "options": {},
-     "parameters": {"weight": {"initializer": {"name": "Normal", "params": {"mean": 0, "std": 0.01}}},
-                    "bias": {"initializer": {"name": "Constant", "params": {"value": 0}}}}},
-    {"kind": "Sigmoid", "name": "sigmoid-2", "n_units": 15, "options": {},
-     "parameters": {"weight": {"initializer": {"name": "Normal", "params": {"mean": 0, "std": 0.01}}},
-                    "bias": {"initializer": {"name": "Constant", "params": {"value": 0}}}}},
+    {"kind": "Sigmoid", "name": "sigmoid-1", "n_units": 30,
+     "parameters": {"weight": {"initializer": {"name": "Normal", "params": {"mean": 0, "std": 0.01}}}}},
+    {"kind": "Sigmoid", "name": "sigmoid-2", "n_units": 15,
+     "parameters": {"weight": {"initializer": {"name": "Normal", "params": {"mean": 0, "std": 0.01}}}}},
 ]}
-MAX_UNITS = 1_000_000_000
 
 
 def _bundle(name, fallback):
     path = STATIC / name
     return path if path.exists() else fallback
-
-
-def _positive_int(value, what):
-    """``value`` (an int or text typed by a person) as a positive integer, or a clear error."""
-    if isinstance(value, str) and value.strip().isdecimal() and value.strip().isascii():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_UNITS:
-        raise InvalidValueError(f"{what} must be a whole number from 1 to {MAX_UNITS:,}, got {value!r}"[:300])
-    return value
 
 
 def _user_classes():
@@ -158,143 +146,82 @@ class NetworkBuilder(anywidget.AnyWidget):
         return self.spec.to_code(target=target)
 
     # -- edits ---------------------------------------------------------------------------
-    def add_layer(self, kind, n_units=None, index=None, **params):
-        """Add a layer of ``kind`` (``"Relu"``, ``"Dropout"``, ...) at ``index`` (position in
-        the layer list, after the input; default: the end) and return its name.
+    def add_layer(self, kind, value=None, index=None, name=None, **settings):
+        """Add a layer of ``kind`` (``"Relu"``, ``"Convolution"``, ...) at ``index`` (position
+        in the layer list, after the input; default: the end) and return its name.
 
-        ``n_units`` defaults to the width before it; ``params``: ``weight``, ``bias``
-        (initializers), activation options (``alpha``), ``proba`` for Dropout, ``name``.
+        ``value``: its first setting (units, kernel size, ...; default: what fits after
+        the layer before it, e.g. as many units as flow in); ``settings``: other settings
+        (``alpha``, ``padding``, ...) and parameters (``weight=init.Normal()``, ``bias=None``,
+        custom initializer code); ``name``: default ``<kind>-<n>``.
         """
         data, staged = self.spec.to_dict(), {}
-        layers = data["layers"]
-        if not isinstance(kind, str) or kind not in KINDS or kind == "Input":
-            raise InvalidValueError(f"add_layer: kind must be one of {', '.join(k for k in KINDS if k != 'Input')}, "
-                                    f"got {kind!r}")
-        index = len(layers) if index is None else self._index(index, len(layers), "add_layer")
-        name = params.pop("name", None) or self._new_name(kind, layers)
-        if any(entry["name"] == name for entry in layers):
-            raise InvalidValueError(f"add_layer: a layer named {name!r} exists already")
-        entry = {"kind": kind, "name": name}
-        cls = KINDS[kind]
-        if cls is Dropout:
-            entry["options"] = {"proba": params.pop("proba", 0.5)}
-        else:
-            if n_units is None:
-                n_units = self.network.layers[index - 1].output_shape[-1]
-            entry["n_units"] = _positive_int(n_units, f"{kind} layer '{name}': units")
-            entry["options"] = {key: params.pop(key) for key in cls.options if key in params}
-            weight = params.pop("weight", cls.default_weight)
-            bias = params.pop("bias", init.Constant(0))
-            entry["parameters"] = {"weight": self._parameter_entry(weight, data, staged),
-                                   "bias": self._parameter_entry(bias, data, staged)}
-        if params:
-            raise InvalidTypeError(f"add_layer: unexpected argument(s) {', '.join(map(repr, params))} for {kind}")
-        layers.insert(index, entry)
+        cls = KINDS.get(kind) if isinstance(kind, str) else None
+        fields = {key: settings.pop(key) for key in list(settings) if cls and any(f.name == key for f in cls.fields)}
+        if cls is not None and value is not None and cls.fields:
+            fields[cls.fields[0].name] = value
+        parameters = {}
+        for key in list(settings):
+            if cls is not None and any(spec.name == key for spec in cls.parameter_specs):
+                parameters[key] = self._parameter_entry(settings.pop(key), data, staged,
+                                                        where=f"add_layer: parameter '{key}'")
+        if settings:
+            raise InvalidTypeError(f"add_layer: unexpected argument(s) {', '.join(map(repr, settings))} for "
+                                   f"{kind}"[:300])
+        data, name = edits.add_layer(data, self.network, kind, index=index, name=name, fields=fields,
+                                     parameters=parameters)
         self._apply(data, staged)
         return name
 
     def remove_layer(self, name):
         """Remove layer ``name``. Links to it stay, shown broken, until changed."""
-        data = self.spec.to_dict()
-        entry = self._entry(data, name)
-        if entry["kind"] == "Input":
-            raise InvalidValueError(f"remove_layer: the Input layer '{name}' cannot be removed")
-        data["layers"].remove(entry)
-        self._apply(data)
+        self._apply(edits.remove_layer(self.spec.to_dict(), name))
 
     def move_layer(self, name, index):
         """Move layer ``name`` to position ``index`` of the layer list (1 = right after the input)."""
-        data = self.spec.to_dict()
-        entry = self._entry(data, name)
-        if entry["kind"] == "Input":
-            raise InvalidValueError(f"move_layer: the Input layer '{name}' stays first")
-        index = self._index(index, len(data["layers"]) - 1, "move_layer")
-        data["layers"].remove(entry)
-        data["layers"].insert(index, entry)
-        self._apply(data)
+        self._apply(edits.move_layer(self.spec.to_dict(), name, index))
+
+    def set_field(self, name, field, value):
+        """Set setting ``field`` of layer ``name`` (``"n_units"``, ``"size"``,
+        ``"padding"``, ``"shape"`` of the input, ...) to ``value``: a value, or text as
+        typed (``"3, 3, 32"``; ``""`` for None where the setting allows it)."""
+        self._apply(edits.set_field(self.spec.to_dict(), name, field, value))
 
     def set_units(self, name, n_units):
-        """Set the number of units of dense layer ``name``."""
-        data = self.spec.to_dict()
-        entry = self._entry(data, name)
-        if "n_units" not in entry:
-            raise InvalidValueError(f"set_units: {entry['kind']} layer '{name}' has no units")
-        entry["n_units"] = _positive_int(n_units, f"{entry['kind']} layer '{name}': units")
-        self._apply(data)
+        """Set the number of units of dense layer ``name`` (:meth:`set_field` of ``n_units``)."""
+        self.set_field(name, "n_units", n_units)
 
     def set_input_shape(self, shape):
-        """Set the input shape: an int, a tuple, or text such as ``"28, 28"``."""
-        data = self.spec.to_dict()
-        entry = data["layers"][0]
-        parts = shape.replace("(", "").replace(")", "").split(",") if isinstance(shape, str) else (
-            shape if isinstance(shape, (list, tuple)) else [shape])
-        parts = [part.strip() if isinstance(part, str) else part for part in parts]
-        parts = [part for part in parts if part != ""]
-        expected = f"1 to 8 whole numbers from 1 to {MAX_UNITS:,} such as '784' or '28, 28'"
-        if not 1 <= len(parts) <= 8:
-            raise InvalidValueError(f"Input layer '{entry['name']}': shape must be {expected}, got {shape!r}")
-        try:
-            entry["shape"] = [_positive_int(part, "shape") for part in parts]
-        except InvalidValueError:
-            raise InvalidValueError(f"Input layer '{entry['name']}': shape must be {expected}, got {shape!r}") from None
-        self._apply(data)
+        """Set the input shape: an int, a tuple, or text such as ``"28, 28, 1"``."""
+        self.set_field(self.spec.layers[0]["name"], "shape", shape)
 
     def set_initializer(self, name, parameter, initializer):
-        """Choose how ``parameter`` (``"weight"`` or ``"bias"``) of layer ``name`` is initialized.
+        """Choose how ``parameter`` (``"weight"``, ``"bias"``, ``"gamma"``, ...) of layer
+        ``name`` is initialized.
 
         ``initializer``: an :class:`~neuwidgets.init.Initializer` (built-in or a custom
         subclass), the source code of a custom ``Initializer`` subclass (``tf``, ``np``
-        and ``init`` are in scope; it is run now and instantiated with its defaults), or
-        None for no bias. A linked parameter gets its own variable again.
+        and ``init`` are in scope; it is run now and instantiated with its defaults), a
+        number (``Constant``), or None for no bias. A linked parameter gets its own
+        variable again.
         """
-        data = self.spec.to_dict()
-        entry = self._entry(data, name)
-        params = entry.get("parameters") or {}
-        if parameter not in ("weight", "bias") or parameter not in params:
-            raise InvalidValueError(f"set_initializer: {entry['kind']} layer '{name}' has no parameter {parameter!r}; "
-                                    f"expected one of {', '.join(params) or 'none'}")
-        if initializer is None and parameter == "weight":
-            raise InvalidValueError(f"set_initializer: {entry['kind']} layer '{name}' needs a weight, got None")
-        staged = {}
-        params[parameter] = self._parameter_entry(initializer, data, staged,
-                                                  where=f"{entry['kind']} layer '{name}': parameter '{parameter}'")
-        self._apply(data, staged)
+        data, staged = self.spec.to_dict(), {}
+        item = edits.entry(data, name)
+        value = self._parameter_entry(initializer, data, staged,
+                                      where=f"{item['kind']} layer '{name}': parameter {parameter!r}"[:200])
+        self._apply(edits.set_parameter(data, name, parameter, value), staged)
 
     def link(self, name, parameter, to_name, transpose=False):
         """Make ``parameter`` of layer ``name`` use the variable of the same parameter of
         layer ``to_name`` (a shared parameter); with ``transpose=True`` a weight uses it
         transposed (a tied autoencoder's decoder). Shapes must match. Layers that shared
         ``name``'s variable follow it to ``to_name``'s."""
-        data = self.spec.to_dict()
-        entry, target = self._entry(data, name), self._entry(data, to_name)
-        if entry is target:
-            raise InvalidValueError(f"link: {entry['kind']} layer '{name}' cannot be linked to itself")
-        if not isinstance(transpose, bool):
-            raise InvalidTypeError(f"link: transpose must be true or false, got {transpose!r}")
-        for layer in (entry, target):
-            if (layer.get("parameters") or {}).get(parameter) is None:
-                raise InvalidValueError(f"link: {layer['kind']} layer '{layer['name']}' has no {parameter!r} to share")
-        via = target["parameters"][parameter]  # linking to a linked layer links to its owner
-        root, transpose = via.get("link", to_name), transpose != via.get("transpose", False)
-        if root == name:
-            raise InvalidValueError(f"link: '{to_name}' already uses the {parameter} of '{name}'")
-        entry["parameters"][parameter] = link_entry(root, transpose)
-        for other in data["layers"]:
-            value = (other.get("parameters") or {}).get(parameter) or {}
-            if value.get("link") == name:  # followers keep how they saw this layer's variable
-                other["parameters"][parameter] = link_entry(root, transpose != value.get("transpose", False))
+        data = edits.link(self.spec.to_dict(), name, parameter, to_name, transpose)
         self._apply(data, refuse_errors_on=(name, parameter))
 
     def unlink(self, name, parameter):
         """Give ``parameter`` of layer ``name`` its own variable again (the kind's default initializer)."""
-        data = self.spec.to_dict()
-        entry = self._entry(data, name)
-        value = (entry.get("parameters") or {}).get(parameter)
-        if not value or "link" not in value:
-            raise InvalidValueError(f"unlink: the {parameter!r} of {entry['kind']} layer '{name}' is not linked")
-        default = KINDS[entry["kind"]].default_weight if parameter == "weight" else init.Constant(0)
-        entry["parameters"][parameter] = {"initializer": default.get_config()}
-        self._apply(data)
+        self._apply(edits.unlink(self.spec.to_dict(), name, parameter))
 
     def undo(self):
         """Go back to the design before the last edit."""
@@ -384,7 +311,7 @@ class NetworkBuilder(anywidget.AnyWidget):
             except Exception as exc:
                 raise InvalidValueError(f"{where}: custom initializer {cls.__name__} must work without arguments "
                                         f"(give each __init__ parameter a default); {describe_code_error(exc)}") from exc
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
             value = init.Constant(value)
         if not isinstance(value, init.Initializer):
             raise InvalidTypeError(f"{where}: expected an Initializer, custom initializer code or a number, "
@@ -393,29 +320,6 @@ class NetworkBuilder(anywidget.AnyWidget):
         if config["name"] not in init.BUILTINS:
             staged[config["name"]] = type(value)
         return {"initializer": config}
-
-    @staticmethod
-    def _entry(data, name):
-        for entry in data["layers"]:
-            if entry["name"] == name:
-                return entry
-        raise InvalidValueError(f"no layer named {name!r}; layers: {', '.join(e['name'] for e in data['layers'])}"[:300])
-
-    @staticmethod
-    def _index(index, last, what):
-        if isinstance(index, bool) or not isinstance(index, int) or not 1 <= index <= last:
-            raise InvalidValueError(f"{what}: index must be a whole number from 1 (after the input) to {last}, "
-                                    f"got {index!r}")
-        return index
-
-    @staticmethod
-    def _new_name(kind, layers):
-        prefix = class_to_name(kind)
-        taken = {entry["name"] for entry in layers}
-        number = 1
-        while f"{prefix}-{number}" in taken:
-            number += 1
-        return f"{prefix}-{number}"
 
     def _apply(self, data, staged=None, refuse_errors_on=None):
         spec = NetworkSpec(data, trust=self.spec.trusted, classes={**self._all_classes(), **(staged or {})})
@@ -430,7 +334,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         result = spec.build_report(reuse=reuse, max_parameters=self.max_parameters)
         for error in result.errors:
             if (error["layer"], error["parameter"]) == refuse_errors_on:
-                raise InvalidValueError(spec._describe(error))
+                raise InvalidValueError(spec.describe(error))
         text = spec.to_json() if self.autosave else None
         if undoable and self._build is not None:
             self._undo.append(self.spec)
@@ -493,20 +397,22 @@ class NetworkBuilder(anywidget.AnyWidget):
                     "error": message if "link" not in value else None,
                 })
             layers.append({
-                "name": entry["name"], "kind": entry["kind"], "n_units": entry.get("n_units"),
-                "shape": entry.get("shape"), "output_shape": format_shape(layer.output_shape),
+                "name": entry["name"], "kind": entry["kind"], "output_shape": format_shape(layer.output_shape),
+                "fields": [{"name": field.name, "value": entry[field.name], "text": field.text(getattr(layer, field.name))}
+                           for field in layer.fields],
                 # what this layer owns (the cards add up to the total), and what it uses of others'
                 "n_parameters": int(sum(math.prod(v.shape) for p, v in layer.variables.items()
                                         if (layer, p) in owners)),
                 "n_shared": int(sum(math.prod(v.shape) for p, v in layer.variables.items()
                                     if (layer, p) not in owners)),
-                "options": entry.get("options", {}), "parameters": parameters,
+                "parameters": parameters,
             })
         self.state = {
-            "layers": layers, "n_parameters": network.n_parameters,
+            "layers": layers, "n_parameters": network.n_parameters, "n_non_trainable": network.n_non_trainable,
             "input_shape": format_shape(network.input_shape), "output_shape": format_shape(network.output_shape),
-            "kinds": [{"kind": kind, "options": dict(cls.options) if issubclass(cls, Linear) else {"proba": 0.5}}
-                      for kind, cls in KINDS.items() if cls is not Input],
+            "kinds": [{"kind": kind, "doc": (cls.__doc__ or "").strip().split("\n")[0],
+                       "fields": [field.describe() for field in cls.fields],
+                       "starts_network": cls.starts_network} for kind, cls in KINDS.items()],
             "initializers": self._catalog(),
             "errors": self._build.errors,
             "can_undo": bool(self._undo), "can_redo": bool(self._redo),
@@ -562,8 +468,6 @@ class NetworkBuilder(anywidget.AnyWidget):
         seq, op, args = content.get("seq"), content.get("op"), content.get("args") or {}
         self._seq = seq
         layer = args.get("name") if isinstance(args, dict) else None
-        if op == "set_input_shape":  # shown on the input card
-            layer = self.spec.layers[0]["name"]
         notice = {"seq": seq, "ok": True, "op": op, "layer": layer if isinstance(layer, str) else None,
                   "parameter": args.get("parameter") if isinstance(args, dict) else None, "message": ""}
         try:
@@ -602,7 +506,7 @@ class NetworkBuilder(anywidget.AnyWidget):
                 raise type(exc)(f"layer {name!r}: {parameter}: {exc}") from None
             return self.set_initializer(name, parameter, value)
         return {"add_layer": self.add_layer, "remove_layer": self.remove_layer, "move_layer": self.move_layer,
-                "set_units": self.set_units, "set_input_shape": self.set_input_shape,
+                "set_field": self.set_field,
                 "set_initializer": set_initializer, "link": self.link, "unlink": self.unlink,
                 "undo": self.undo, "redo": self.redo, "trust": self.trust}
 

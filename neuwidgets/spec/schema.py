@@ -1,0 +1,311 @@
+"""The design format: its JSON schema (made from the registry of layer kinds), the
+validation of a design and its canonical form.
+
+A design (format 2)::
+
+    {"format": 2,
+     "layers": [{"kind": "Input", "name": "input-1", "shape": [28, 28, 1]},
+                {"kind": "Convolution", "name": "convolution-1", "size": [3, 3, 16], "padding": "same",
+                 "stride": [1, 1], "dilation": [1, 1],
+                 "parameters": {"weight": {"initializer": {"name": "HeNormal", "params": {"gain": 2}}},
+                                "bias": null}},
+                {"kind": "Relu", "name": "relu-1", "n_units": null, "alpha": 0}, ...],
+     "custom": {"Gamma": "class Gamma(init.Initializer): ..."}}
+
+Every field of a kind is a key of its entry (see :mod:`neuwidgets.layers.fields`);
+``parameters`` holds the parameters the layer has with those settings, each an
+initializer config, fixed ``values`` (nested lists), a ``link`` to the layer whose
+variable it shares (``"transpose": true``: an earlier weight used transposed) or
+``null`` (an optional parameter left out). Format 1 designs (``n_units`` and
+``shape`` as now, other settings under ``options``) are read and brought to format 2.
+"""
+import json
+import keyword
+
+import jsonschema
+import numpy as np
+
+from .. import init
+from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError
+from ..layers import KINDS
+from ..layers.base import check_name
+from ..layers.fields import FLOAT32_MAX, shown
+from .code import check_class_name, check_code_shape, clean_code
+
+FORMAT = 2
+#: Most layers a design may have.
+MAX_LAYERS = 1000
+
+
+def _parameter_schema():
+    return {
+        "description": "exactly one of: an initializer config, fixed values (nested lists of numbers), a link to "
+                       "the layer whose variable is shared (with \"transpose\": true, used transposed)",
+        "type": ["object", "null"], "additionalProperties": False, "minProperties": 1, "maxProperties": 2,
+        "properties": {
+            "initializer": {"type": "object", "additionalProperties": False, "required": ["name", "params"],
+                            "properties": {"name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                                           "params": {"type": "object"}}},
+            "values": {"type": "array", "minItems": 1},
+            "link": {"type": "string"},
+            "transpose": {"type": "boolean"}},
+        "dependentRequired": {"transpose": ["link"]},
+        "not": {"type": "object", "anyOf": [{"required": ["initializer", "values"]},
+                                            {"required": ["initializer", "link"]},
+                                            {"required": ["values", "link"]}]}}
+
+
+def _kind_schema(name, kind):
+    properties = {"kind": {"const": name}, "name": {"type": "string"}}
+    properties.update((field.name, field.json_type()) for field in kind.fields)
+    if kind.parameter_specs:
+        properties["parameters"] = {"type": "object", "additionalProperties": False, "properties": {
+            spec.name: {"$ref": "#/$defs/parameter"} for spec in kind.parameter_specs}}
+    return {"if": {"required": ["kind"], "properties": {"kind": {"const": name}}},
+            "then": {"type": "object", "additionalProperties": False, "properties": properties,
+                     "required": ["kind", "name", *(field.name for field in kind.fields if field.required)]}}
+
+
+def make_schema():
+    """The JSON schema of a design (format 2), one branch per registered layer kind."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "neuwidgets network design", "type": "object", "required": ["format", "layers"],
+        "additionalProperties": False,
+        "properties": {
+            "format": {"type": "integer"},
+            "layers": {"type": "array", "minItems": 1, "maxItems": MAX_LAYERS, "items": {
+                "type": "object", "required": ["kind", "name"], "properties": {"kind": {"enum": list(KINDS)}},
+                "allOf": [_kind_schema(name, kind) for name, kind in KINDS.items()]}},
+            "custom": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                       "additionalProperties": {"type": "string", "maxLength": 100_000}}},
+        "$defs": {"parameter": _parameter_schema()}}
+
+
+SCHEMA = make_schema()
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+def where(index, entry):
+    """``design.layers[1] (Tanh layer 'a')``: the place of a layer in messages."""
+    return f"design.layers[{index}] ({entry['kind']} layer {entry['name']!r})"
+
+
+def _json_path(path, data):
+    """``design.layers[1] (Tanh layer 'a').n_units`` for a jsonschema path."""
+    path, text = list(path), "design"
+    for index, part in enumerate(path):
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if index == 1 and path[0] == "layers" and isinstance(part, int):
+            entry = data["layers"][part]
+            if isinstance(entry, dict) and isinstance(entry.get("kind"), str) and isinstance(entry.get("name"), str):
+                text += f" ({entry['kind']} layer {shown(entry['name'], 40)})"
+    return text
+
+
+def _schema_message(error, data):
+    """One line naming the place, what was given and what was expected."""
+    place = _json_path(error.absolute_path, data)
+    instance, schema = error.instance, error.schema
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(schema.get("properties", {}))
+        extra = [key for key in instance if key not in allowed]
+        return (f"{place}: unexpected field{'s' if len(extra) > 1 else ''} {', '.join(shown(key, 40) for key in extra[:3])}; "
+                f"expected only {', '.join(map(repr, allowed))}")
+    if error.validator in ("minProperties", "maxProperties", "not", "dependentRequired") \
+            and "initializer" in schema.get("properties", {}):
+        return (f"{place}: a parameter is null or exactly one of {{\"initializer\": ...}}, {{\"values\": ...}}, "
+                f"{{\"link\": \"layer name\"}} (with \"transpose\": true to use it transposed); "
+                f"got fields {', '.join(shown(key, 40) for key in list(instance)[:4]) or 'none'}")
+    if error.validator == "enum" and error.path and error.path[-1] == "kind":
+        return f"{place}: unknown layer kind {shown(instance, 40)}; expected one of {', '.join(error.validator_value)}"
+    if error.validator == "required":
+        fields = ", ".join(shown(key, 40) for key in list(instance)[:8]) or "no fields"
+        return f"{place}: {error.message}; the entry has {fields}"
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"{place}: expected {expected}, got {type(instance).__name__} {shown(instance)}"
+    if error.validator in ("maxItems", "minItems", "maxLength"):
+        return f"{place}: {error.validator} is {error.validator_value}, got {len(instance):,}"
+    return f"{place}: {shown(instance)} does not fit ({error.validator} {shown(error.validator_value)})"
+
+
+def _non_json(value, path=()):
+    """``(path, value)`` of the first value in ``value`` that is not JSON data."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return list(path), key
+            found = _non_json(item, (*path, key))
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _non_json(item, (*path, index))
+            if found:
+                return found
+        return None
+    if value is None or isinstance(value, (str, bool, int)) or (isinstance(value, float)):
+        return None
+    return list(path), value
+
+
+def migrate(data):
+    """A format 1 design as format 2: every setting under ``options`` becomes a key of
+    its layer entry (the rest is unchanged)."""
+    data = {**data, "format": FORMAT, "layers": list(data.get("layers") or [])}
+    for index, entry in enumerate(data["layers"]):
+        if isinstance(entry, dict) and isinstance(entry.get("options"), dict):
+            entry = dict(entry)
+            options = entry.pop("options")
+            clash = sorted(set(options) & set(entry))
+            if clash:
+                raise InvalidValueError(f"design.layers[{index}].options: {', '.join(map(repr, clash))} given twice")
+            entry.update(options)
+            data["layers"][index] = entry
+    return data
+
+
+def _check_format(data):
+    if not isinstance(data, dict):
+        raise InvalidTypeError(f"a design is a JSON object, got {type(data).__name__} {shown(data)}")
+    if "format" not in data:
+        raise InvalidValueError(f"design.format is missing; expected {FORMAT} (the version of the design format)")
+    fmt = data["format"]
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT:
+        raise InvalidValueError(f"design.format is {fmt}: newer than this neuwidgets reads ({FORMAT}); "
+                                "upgrade neuwidgets")
+    if fmt not in (1, FORMAT) or isinstance(fmt, bool):
+        raise InvalidValueError(f"design.format must be 1 or {FORMAT}, got {shown(fmt)}")
+    return migrate(data) if fmt == 1 else data
+
+
+def validate(data, classes):
+    """``data`` checked and brought to canonical form (a new dict; ``data`` is not
+    changed): every field spelled out, every parameter the layer has present, every
+    parameter of a built-in initializer spelled out, ``values`` as float32 numbers,
+    custom code cleaned (:func:`~neuwidgets.spec.code.clean_code`) and code no
+    parameter uses dropped. ``classes``: names of live custom initializer classes.
+    Runs no custom code. Raises :class:`InvalidValueError` / :class:`InvalidTypeError`
+    naming the place in the design, the value given and what was expected."""
+    data = _check_format(data)
+    try:
+        data = json.loads(json.dumps(data))  # a deep copy of plain JSON data
+    except RecursionError:
+        raise InvalidValueError("a design must be JSON data of reasonable depth: this one is nested too "
+                                "deeply to read") from None
+    except (TypeError, ValueError):
+        path, value = _non_json(data)
+        raise InvalidTypeError(f"{_json_path(path, data)}: a design holds only "
+                               f"JSON data (numbers, text, lists, objects, null), got {type(value).__name__} "
+                               f"{shown(value)}") from None
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
+    if error is not None:
+        raise InvalidValueError(_schema_message(error, data))
+    data.setdefault("custom", {})
+    data["custom"] = {name: clean_code(code) for name, code in data["custom"].items()}
+    for name, code in data["custom"].items():
+        check_class_name(name, "design.custom")
+        check_code_shape(name, code)
+    names = [check_name(entry["name"], f"design.layers[{index}].name") for index, entry in enumerate(data["layers"])]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise InvalidValueError(f"layer names must be unique, got {', '.join(map(repr, duplicates))} twice")
+    if not KINDS[data["layers"][0]["kind"]].starts_network or any(
+            KINDS[entry["kind"]].starts_network for entry in data["layers"][1:]):
+        raise InvalidValueError("a design starts with exactly one Input layer, "
+                                f"got {', '.join(entry['kind'] for entry in data['layers'][:20])}")
+    custom = {*classes, *data["custom"]}
+    used = set()
+    for index, entry in enumerate(data["layers"]):
+        data["layers"][index] = _canonical_entry(index, entry, custom, used)
+    # Code no parameter uses is dropped: nobody is asked to trust code that does nothing here.
+    data["custom"] = {name: code for name, code in data["custom"].items() if name in used}
+    return data
+
+
+def _canonical_entry(index, entry, custom, used):
+    kind = KINDS[entry["kind"]]
+    place = where(index, entry)
+    canonical = {"kind": entry["kind"], "name": entry["name"]}
+    for field in kind.fields:
+        value = entry.get(field.name, field.default)
+        canonical[field.name] = field.to_json(field.check(value, place))
+    layer = kind(**{field.name: canonical[field.name] for field in kind.fields}, name=entry["name"])
+    active = [spec for spec in layer.active_parameters()]
+    given = entry.get("parameters") or {}
+    extra = sorted(set(given) - {spec.name for spec in active})
+    if extra:
+        raise InvalidValueError(f"{place}: has no parameter {', '.join(map(repr, extra))} with these settings "
+                                f"({layer._settings()}); expected {', '.join(repr(s.name) for s in active) or 'none'}")
+    if active:
+        canonical["parameters"] = {}
+    for spec in active:
+        value = given[spec.name] if spec.name in given else default_entry(spec)
+        if value is None and not spec.optional:
+            raise InvalidValueError(f"{place}: parameter '{spec.name}' is required, got null")
+        canonical["parameters"][spec.name] = _canonical_parameter(f"{place}: parameter '{spec.name}'", entry,
+                                                                  spec.name, value, custom, used)
+    return canonical
+
+
+def default_entry(spec):
+    """The design entry of a parameter's default value."""
+    return None if spec.default is None else {"initializer": init.Constant(spec.default).get_config()
+                                              if isinstance(spec.default, (int, float)) else spec.default.get_config()}
+
+
+def _canonical_parameter(place, entry, parameter, value, custom, used):
+    if value is None:
+        return None
+    if "values" in value:
+        value["values"] = _check_values(value["values"], place)
+    if "link" in value:
+        check_name(value["link"], f"{place}: link")
+        if value["link"] == entry["name"]:
+            raise InvalidValueError(f"{place}: a layer cannot link to itself, got link {value['link']!r}")
+        if value.get("transpose") and parameter != "weight":
+            raise InvalidValueError(f"{place}: only a weight can be used transposed, got \"transpose\": true")
+        if not value.get("transpose", True):
+            del value["transpose"]
+    if "initializer" in value:
+        config = value["initializer"]
+        name = config["name"]
+        if name not in init.BUILTINS and name not in custom:
+            raise InvalidValueError(f"{place}: unknown initializer {shown(name, 40)}; expected one of "
+                                    f"{', '.join([*init.BUILTINS, *sorted(custom)])}")
+        used.add(name)
+        if name in init.BUILTINS:  # safe to construct: no custom code runs
+            try:
+                config["params"] = init.from_config(config).get_config()["params"]
+            except NeuwidgetsError as exc:
+                raise type(exc)(f"{place}: {exc}") from None
+        else:
+            check_class_name(name, place)
+            bad = [key for key in config["params"] if not key.isidentifier() or keyword.iskeyword(key)]
+            if bad:
+                raise InvalidValueError(f"{place}: {name} parameter names must be Python identifiers, "
+                                        f"got {shown(bad[0])}")
+            try:
+                json.dumps(config["params"], allow_nan=False)
+            except (TypeError, ValueError):
+                raise InvalidTypeError(f"{place}: {name} parameters must be JSON numbers, strings, lists or null, "
+                                       f"got {shown(config['params'])}") from None
+    return value
+
+
+def _check_values(values, place):
+    try:
+        leaves = np.asarray(values, dtype=object)
+        if not {type(leaf) for leaf in leaves.flat} <= {int, float}:  # no bools, texts or ragged lists
+            raise ValueError
+        array = leaves.astype(np.float64)
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        raise InvalidValueError(f"{place}: values must be a rectangular nested list of numbers, "
+                                f"got {shown(values)}") from None
+    if not np.all(np.isfinite(array)) or np.any(np.abs(array) > FLOAT32_MAX):
+        raise InvalidValueError(f"{place}: values must be finite float32 numbers, got NaN, infinity "
+                                "or a number beyond ±3.4e38")
+    return array.astype(np.float32).tolist()
