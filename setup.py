@@ -45,7 +45,7 @@ setup(
     install_requires=[
         "tensorflow-cpu>=2.16; platform_machine=='x86_64' or platform_machine=='AMD64'",
         "tensorflow>=2.16; platform_machine!='x86_64' and platform_machine!='AMD64'",
-        "numpy", "matplotlib>=3.7", "ipywidgets>=8", "anywidget>=0.9", "traitlets", "jsonschema>=4", "scikit-learn", "scipy",
+        "numpy", "matplotlib>=3.7", "ipywidgets>=8", "anywidget>=0.9", "traitlets", "jsonschema>=4", "fastjsonschema>=2.19", "scikit-learn", "scipy",
     ],
     extras_require={
         "lab": ["jupyterlab>=4"],

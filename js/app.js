@@ -25,7 +25,7 @@ const lastSeq = /** @type {WeakMap<Model, number>} */ (new WeakMap());
  * @returns {number}
  */
 export function nextSeq(model) {
-  const notice = V.normalizeNotice(model.get("notice"));
+  const notice = V.currentNotice(model.get("notice"));
   const seq = Math.max(lastSeq.get(model) ?? 0, notice?.seq ?? 0) + 1;
   lastSeq.set(model, seq);
   return seq;
@@ -47,6 +47,8 @@ export function nextSeq(model) {
  * @property {{name: string, gone: boolean} | null} lastRemoved  the layer last asked to be removed
  *   (`gone` once the state no longer has it): its card gets the focus back when an undo restores it
  * @property {Map<number, string>} pendingLinks  seq of a link edit sent -> "<layer>/<parameter>"
+ * @property {number | null} pendingAdd  seq of the last add_layer sent: the layer it adds gets selected,
+ *   so that the next one goes after it
  */
 
 /**
@@ -63,6 +65,7 @@ export function createBuilder({ model, el, createEditor }) {
     focusFallback: null,
     lastRemoved: null,
     pendingLinks: new Map(),
+    pendingAdd: null,
   };
   /** @type {Map<string, {handle: EditorHandle, base: string | null, readOnly: boolean}>} */
   const editors = new Map();
@@ -99,7 +102,7 @@ export function createBuilder({ model, el, createEditor }) {
   // ---------------------------------------------------------------- helpers
 
   /** @returns {State} */
-  const state = () => V.normalizeState(model.get("state"));
+  const state = () => V.currentState(model.get("state"));
 
   /**
    * @param {string} op
@@ -377,36 +380,81 @@ export function createBuilder({ model, el, createEditor }) {
       options: st.kinds.map((k) => option(k.kind, k.kind)),
       value: draftKind !== undefined && st.kinds.some((k) => k.kind === draftKind) ? draftKind : (st.kinds[0]?.kind ?? ""),
     });
-    const units = h("input", {
+    const info = st.kinds.find((k) => k.kind === kind.value);
+    const first = info?.fields[0];
+    const value = h("input", {
       type: "text",
       class: "nw-input",
-      "data-testid": "nw-palette-units",
-      "data-key": "palette-units",
-      "aria-label": "Units of the new layer",
-      placeholder: "units",
-      size: 5,
+      "data-testid": "nw-palette-value",
+      "data-key": "palette-value",
+      "aria-label": first ? `${first.name} of the new layer (${first.expected})` : "Settings of the new layer",
+      title: first ? `${first.name}: ${first.doc}; empty: what fits after the layer before it` : "",
+      placeholder: first ? first.name : "",
+      size: 7,
       autocomplete: "off",
+      disabled: !first,
     });
-    units.value = ui.drafts.get("palette-units") ?? "";
+    value.value = ui.drafts.get("palette-value") ?? "";
     const where = ui.selected !== null ? `after ${ui.selected}` : "at the end";
     const add = () => {
       /** @type {Record<string, unknown>} */
-      const args = { kind: kind.value, n_units: units.value.trim() === "" ? null : units.value };
+      const args = { kind: kind.value };
+      if (value.value.trim() !== "") args.value = value.value;
       const index = V.addIndex(state(), ui.selected);
       if (index !== undefined) args.index = index;
-      send("add_layer", args);
+      ui.pendingAdd = send("add_layer", args);
     };
-    units.addEventListener("input", () => ui.drafts.set("palette-units", units.value));
-    onEnter(units, add);
+    kind.addEventListener("change", () => renderAll());
+    value.addEventListener("input", () => ui.drafts.set("palette-value", value.value));
+    onEnter(value, add);
     const addButton = button("+ Add", `Add layer ${where}`, "nw-add", "add");
     addButton.addEventListener("click", safely(add));
     return [
       h("span", { class: "nw-palette-title", text: "Add" }),
       kind,
-      units,
+      value,
       addButton,
       h("span", { class: "nw-muted nw-where", text: where }),
     ];
+  }
+
+  /**
+   * One setting of a layer, edited as the kernel describes it: a choice as a select,
+   * anything else as text that Python parses ("3, 3, 32", "" for none).
+   * @param {State} st
+   * @param {Layer} layer
+   * @param {import("./types.js").FieldValue} f
+   * @param {string} [where] "card" or "details" (both can show the same setting)
+   */
+  function renderField(st, layer, f, where = "card") {
+    const name = layer.name;
+    const info = st.kinds.find((k) => k.kind === layer.kind)?.fields.find((d) => d.name === f.name);
+    const key = `${where}:field:${name}:${f.name}`;
+    const label = `${f.name} of ${name}`;
+    const title = info ? `${f.name}: ${info.doc} (${info.expected})` : f.name;
+    const set = (/** @type {string} */ text) => send("set_field", { name, field: f.name, value: text });
+    const control =
+      info?.type === "choice" && info.choices
+        ? selectInput({
+            key,
+            testid: "nw-field",
+            label,
+            options: info.choices.map((c) => option(c, c)),
+            value: String(f.value),
+            onChange: set,
+          })
+        : textInput({
+            key,
+            testid: "nw-field",
+            label,
+            committed: f.text,
+            onCommit: set,
+            size: Math.max(3, Math.min(9, f.text.length + 1)),
+          });
+    control.setAttribute("data-field", f.name);
+    control.title = title;
+    if (info?.optional) control.setAttribute("placeholder", "none");
+    return h("label", { class: "nw-field" }, [h("span", { class: "nw-muted", text: f.name }), control]);
   }
 
   /**
@@ -416,7 +464,7 @@ export function createBuilder({ model, el, createEditor }) {
    */
   function renderCard(st, layer, refused) {
     const name = layer.name;
-    const input = V.isInput(layer);
+    const input = layer.starts_network;
     const selected = ui.selected === name;
     const card = h("li", {
       class: `nw-card${selected ? " nw-selected" : ""}${input ? " nw-card-input" : ""}`,
@@ -443,37 +491,11 @@ export function createBuilder({ model, el, createEditor }) {
       h("span", { class: "nw-name", text: name }),
     ]);
 
-    /** @type {HTMLElement | null} */
-    let field = null;
-    if (input) {
-      field = h("label", { class: "nw-field" }, [
-        h("span", { class: "nw-muted", text: "shape" }),
-        textInput({
-          key: `shape:${name}`,
-          testid: "nw-input-shape",
-          label: `Input shape of ${name}`,
-          committed: V.formatShape(layer.shape),
-          onCommit: (text) => send("set_input_shape", { shape: text }),
-          size: 7,
-        }),
-      ]);
-    } else if (layer.n_units !== null) {
-      field = h("label", { class: "nw-field" }, [
-        h("span", { class: "nw-muted", text: "units" }),
-        textInput({
-          key: `units:${name}`,
-          testid: "nw-units",
-          label: `Units of ${name}`,
-          committed: String(layer.n_units),
-          onCommit: (text) => send("set_units", { name, n_units: text }),
-          size: 4,
-        }),
-      ]);
-    }
-
-    const options = V.optionsText(layer.options);
+    // the first setting, and the others where they differ from the default (all of them in the details)
+    const shown = layer.fields.filter((f, i) => i === 0 || !f.is_default);
+    const fields = shown.map((f) => renderField(st, layer, f));
     const body = h("div", { class: "nw-card-body" }, [
-      field,
+      ...fields,
       h("span", { class: "nw-shape", "data-testid": "nw-output-shape", title: "Output shape", text: layer.output_shape }),
       h("span", { class: "nw-counts" }, [
         h("span", {
@@ -492,7 +514,6 @@ export function createBuilder({ model, el, createEditor }) {
             })
           : null,
       ]),
-      options ? h("span", { class: "nw-muted nw-options", text: options }) : null,
     ]);
 
     const thumbs = layer.parameters.map((p) =>
@@ -664,6 +685,13 @@ export function createBuilder({ model, el, createEditor }) {
         h("span", { class: "nw-muted", text: ` ${layer.output_shape}` }),
       ]),
     ];
+    if (layer.fields.length > 0) {
+      out.push(
+        h("div", { class: "nw-settings", "data-testid": "nw-settings", role: "group", "aria-label": "Settings" },
+          layer.fields.map((f) => renderField(st, layer, f, "details")),
+        ),
+      );
+    }
     if (layer.parameters.length === 0) {
       out.push(h("p", { class: "nw-muted", text: "This layer has no parameters." }));
     }
@@ -886,7 +914,7 @@ export function createBuilder({ model, el, createEditor }) {
     }
     const key = `link-choice:${pk}`;
     const transposeKey = `link-transpose:${pk}`;
-    const targets = V.linkTargets(st, layer.name);
+    const targets = V.linkTargets(st, layer.name, p.name);
     // The choice is kept until the link is made (a refused link leaves it to fix).
     if (V.isLinked(p) && ui.drafts.get(key) === p.link && (ui.drafts.get(transposeKey) === "1") === p.transpose) {
       ui.drafts.delete(key);
@@ -1067,8 +1095,13 @@ export function createBuilder({ model, el, createEditor }) {
 
   function renderAll() {
     const st = state();
-    const notice = V.normalizeNotice(model.get("notice"));
+    const notice = V.currentNotice(model.get("notice"));
     settleLink(notice);
+    if (notice !== null && notice.seq === ui.pendingAdd) {
+      ui.pendingAdd = null;
+      if (notice.ok && notice.layer !== null) ui.selected = notice.layer; // the next layer goes after it
+      ui.drafts.delete("palette-value");
+    }
     const refused = V.refusal(notice, st);
     if (ui.selected !== null && V.layerIndex(st, ui.selected) < 0) ui.selected = null;
     const saved = captureFocus();

@@ -107,10 +107,22 @@ function drag(target, type, dataTransfer) {
 const ops = (model) => model.sent.map((m) => [m.op, m.args]);
 
 /**
+ * The control of setting `name` (a card's or the details').
+ * @param {ParentNode} root
+ * @param {string} name
+ * @returns {HTMLInputElement}
+ */
+const field = (root, name) => {
+  const found = root.querySelector(`[data-testid="nw-field"][data-field="${name}"]`);
+  if (!(found instanceof HTMLInputElement || found instanceof HTMLSelectElement)) throw new Error(`no field ${name}`);
+  return /** @type {HTMLInputElement} */ (found);
+};
+
+/**
  * A refusal notice from Python.
  * @param {Record<string, any>} extra
  */
-const refused = (extra) => ({ seq: 1, ok: false, op: "set_units", layer: null, parameter: null, message: "", ...extra });
+const refused = (extra) => ({ seq: 1, ok: false, op: "set_field", layer: null, parameter: null, message: "", ...extra });
 
 describe("rendering the state", () => {
   it("shows the cards in order with kind, name, units, shape and parameter count", () => {
@@ -120,7 +132,7 @@ describe("rendering the state", () => {
     const s1 = card(el, "sigmoid-1");
     expect(s1.textContent).toContain("Sigmoid");
     expect(s1.textContent).toContain("sigmoid-1");
-    expect(/** @type {HTMLInputElement} */ (get(s1, "nw-units")).value).toBe("30");
+    expect(/** @type {HTMLInputElement} */ (field(s1, "n_units")).value).toBe("30");
     expect(get(s1, "nw-output-shape").textContent).toBe("(?, 30)");
     expect(get(s1, "nw-count").textContent).toBe("330 params");
     expect(s1.getAttribute("tabindex")).toBe("0");
@@ -133,11 +145,13 @@ describe("rendering the state", () => {
     const { el, model } = mount();
     const input = card(el, "input-1");
     expect(input.querySelector('[data-testid="nw-remove"]')).toBeNull();
-    const shape = /** @type {HTMLInputElement} */ (get(input, "nw-input-shape"));
+    const shape = /** @type {HTMLInputElement} */ (field(input, "shape"));
     expect(shape.value).toBe("10");
     type(shape, "28, 28");
     press(shape, "Enter");
-    expect(model.sent).toEqual([{ type: "edit", seq: 1, op: "set_input_shape", args: { shape: "28, 28" } }]);
+    expect(model.sent).toEqual([
+      { type: "edit", seq: 1, op: "set_field", args: { name: "input-1", field: "shape", value: "28, 28" } },
+    ]);
   });
 
   it("shows text from Python as text, never as HTML", () => {
@@ -185,20 +199,20 @@ describe("edits", () => {
   it("adds a layer at the end, or after the selected card", () => {
     const { el, model } = mount();
     choose(get(el, "nw-palette-kind"), "Relu");
-    type(get(el, "nw-palette-units"), "20");
+    type(get(el, "nw-palette-value"), "20");
     get(el, "nw-add").click();
     card(el, "sigmoid-1").click();
     get(el, "nw-add").click();
-    type(get(el, "nw-palette-units"), "abc");
-    press(get(el, "nw-palette-units"), "Enter");
-    type(get(el, "nw-palette-units"), "");
+    type(get(el, "nw-palette-value"), "abc");
+    press(get(el, "nw-palette-value"), "Enter");
+    type(get(el, "nw-palette-value"), "");
     get(el, "nw-add").click();
     expect(model.sent.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
-    expect(model.sent[0]).toEqual({ type: "edit", seq: 1, op: "add_layer", args: { kind: "Relu", n_units: "20" } });
+    expect(model.sent[0]).toEqual({ type: "edit", seq: 1, op: "add_layer", args: { kind: "Relu", value: "20" } });
     expect(ops(model).slice(1)).toEqual([
-      ["add_layer", { kind: "Relu", n_units: "20", index: 2 }],
-      ["add_layer", { kind: "Relu", n_units: "abc", index: 2 }],
-      ["add_layer", { kind: "Relu", n_units: null, index: 2 }],
+      ["add_layer", { kind: "Relu", value: "20", index: 2 }],
+      ["add_layer", { kind: "Relu", value: "abc", index: 2 }],
+      ["add_layer", { kind: "Relu", index: 2 }],
     ]);
   });
 
@@ -259,21 +273,23 @@ describe("edits", () => {
 
   it("sends units as raw text; after a refusal shows the valid value and the message on that card", () => {
     const { el, model } = mount();
-    const units = /** @type {HTMLInputElement} */ (get(card(el, "sigmoid-1"), "nw-units"));
+    const units = /** @type {HTMLInputElement} */ (field(card(el, "sigmoid-1"), "n_units"));
     units.focus();
     type(units, "abc");
     press(units, "Enter");
     units.dispatchEvent(new Event("change", { bubbles: true })); // the browser's change after Enter: no second send
-    expect(model.sent).toEqual([{ type: "edit", seq: 1, op: "set_units", args: { name: "sigmoid-1", n_units: "abc" } }]);
+    expect(model.sent).toEqual([
+      { type: "edit", seq: 1, op: "set_field", args: { name: "sigmoid-1", field: "n_units", value: "abc" } },
+    ]);
     model.set("notice", {
       seq: 1,
       ok: false,
-      op: "set_units",
+      op: "set_field",
       layer: "sigmoid-1",
       parameter: null,
       message: "Sigmoid layer 'sigmoid-1': n_units must be a positive integer, got 'abc'",
     });
-    const after = /** @type {HTMLInputElement} */ (get(card(el, "sigmoid-1"), "nw-units"));
+    const after = /** @type {HTMLInputElement} */ (field(card(el, "sigmoid-1"), "n_units"));
     expect(after.value).toBe("30");
     expect(document.activeElement).toBe(after);
     const error = get(card(el, "sigmoid-1"), "nw-card-error");
@@ -285,9 +301,9 @@ describe("edits", () => {
     // change event (blur) path
     type(after, "40");
     after.dispatchEvent(new Event("change", { bubbles: true }));
-    expect(ops(model)[1]).toEqual(["set_units", { name: "sigmoid-1", n_units: "40" }]);
+    expect(ops(model)[1]).toEqual(["set_field", { name: "sigmoid-1", field: "n_units", value: "40" }]);
     // an accepted edit clears the message
-    model.set("notice", { seq: 2, ok: true, op: "set_units", layer: "sigmoid-1", parameter: null, message: "" });
+    model.set("notice", { seq: 2, ok: true, op: "set_field", layer: "sigmoid-1", parameter: null, message: "" });
     expect(all(el, "nw-card-error")).toHaveLength(0);
   });
 
@@ -342,7 +358,7 @@ describe("selection and details", () => {
       ["seed", ""],
     ]);
     const b = param(el, "bias");
-    expect(b.querySelector('[data-testid="nw-std"]')).toBeNull();
+    expect(get(b, "nw-std").textContent).toBe("std ≈ 0.000"); // Constant(0)
   });
 
   it("sends set_initializer with numbers, null seed and raw text", () => {
@@ -380,11 +396,11 @@ describe("selection and details", () => {
     card(el, "sigmoid-1").click();
     choose(get(param(el, "weight"), "nw-init-select"), "Normal");
     type(/** @type {HTMLElement} */ (all(param(el, "weight"), "nw-init-param")[1]), "0.2");
-    type(get(card(el, "relu-1"), "nw-units"), "77");
+    type(field(card(el, "relu-1"), "n_units"), "77");
     model.set("state", { ...sampleState(), can_redo: true });
     expect(/** @type {HTMLSelectElement} */ (get(param(el, "weight"), "nw-init-select")).value).toBe("Normal");
     expect(/** @type {HTMLInputElement} */ (all(param(el, "weight"), "nw-init-param")[1]).value).toBe("0.2");
-    expect(/** @type {HTMLInputElement} */ (get(card(el, "relu-1"), "nw-units")).value).toBe("77");
+    expect(/** @type {HTMLInputElement} */ (field(card(el, "relu-1"), "n_units")).value).toBe("77");
   });
 
   it("offers custom initializers from the state", () => {
@@ -535,7 +551,7 @@ describe("history", () => {
     expect(e.defaultPrevented).toBe(true);
     press(c, "Z", { ctrlKey: true, shiftKey: true });
     press(get(el, "nw-builder"), "y", { ctrlKey: true });
-    press(get(card(el, "sigmoid-1"), "nw-units"), "z", { ctrlKey: true });
+    press(field(card(el, "sigmoid-1"), "n_units"), "z", { ctrlKey: true });
     expect(ops(model).map(([op]) => op)).toEqual(["undo", "redo", "redo"]);
   });
 });
@@ -604,7 +620,7 @@ describe("accessibility and lifecycle", () => {
       },
     });
     expect(get(el, "nw-notice").hidden).toBe(false);
-    expect(get(el, "nw-notice").textContent).toContain("boom");
+    expect(get(el, "nw-notice").textContent).toContain("Display error in the builder");
     expect(spy).toHaveBeenCalled();
     spy.mockRestore();
     model.set("state", sampleState());
@@ -691,22 +707,22 @@ describe("in JupyterLab (UX test fixes)", () => {
     const s1 = card(el, "sigmoid-1");
     s1.focus();
     press(s1, "Enter");
-    const first = get(param(el, "weight"), "nw-init-select");
+    const first = field(get(el, "nw-settings"), "n_units"); // the details open on the layer's settings
     expect(document.activeElement).toBe(first);
     const e = press(first, "Escape");
     expect(e.defaultPrevented).toBe(true);
     expect(document.activeElement).toBe(card(el, "sigmoid-1"));
     expect(get(el, "nw-details").hidden).toBe(false); // still selected
     // from an initializer field too
-    const field = all(param(el, "bias"), "nw-init-param")[0];
-    field.focus();
-    press(field, "Escape");
+    const initField = all(param(el, "bias"), "nw-init-param")[0];
+    initField.focus();
+    press(initField, "Escape");
     expect(document.activeElement).toBe(card(el, "sigmoid-1"));
-    // a layer without parameters: the focus stays on its card
+    // the input layer has no parameters: the focus goes to its shape
     const input = card(el, "input-1");
     input.focus();
     press(input, "Enter");
-    expect(document.activeElement).toBe(card(el, "input-1"));
+    expect(document.activeElement).toBe(field(get(el, "nw-settings"), "shape"));
   });
 
   it("Escape inside the code editor stays in the editor", () => {
@@ -812,7 +828,7 @@ describe("in JupyterLab (UX test fixes)", () => {
     const c = card(el, "sigmoid-2");
     c.focus();
     press(c, "Enter");
-    expect(document.activeElement).toBe(get(param(el, "weight"), "nw-unlink"));
+    expect(document.activeElement).toBe(field(get(el, "nw-settings"), "n_units"));
     // a broken link: the chooser is back
     const broken = sampleState();
     Object.assign(broken.layers[2].parameters[0], { link: "sigmoid-1", link_error: "shapes differ" });

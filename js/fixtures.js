@@ -1,4 +1,7 @@
-// Test helpers: a fake anywidget model and a sample state (used by *.test.js).
+// Test helpers: a fake anywidget model and the states a real builder published
+// (used by *.test.js).
+
+import published from "./fixtures/states.json";
 
 /** @typedef {import("./types.js").Callback} Callback */
 
@@ -53,110 +56,26 @@ export function fakeModel(values) {
 }
 
 /**
- * @param {string} layer
- * @param {string} name
- * @param {Record<string, any>} [extra]
+ * States a real NetworkBuilder published (tests/state_fixtures.py writes them; a
+ * Python test checks they are current): "sample" (input-1 (10) -> sigmoid-1 (30) ->
+ * sigmoid-2 (20) -> relu-1 (15)), "linked", "broken link", "untrusted",
+ * "refused code", "refused units", "cnn". Each is {state, notice}.
  */
-export function parameter(layer, name, extra = {}) {
-  const weight = name === "weight";
-  return {
-    name,
-    shape: weight ? [10, 30] : [30],
-    initializer: weight
-      ? { name: "HeNormal", params: { gain: 1.0, seed: null } }
-      : { name: "Constant", params: { value: 0 } },
-    label: weight ? "HeNormal(gain=1.0)" : "Constant(0)",
-    formula: weight ? "N(0, gain / fan_in)" : "value",
-    expected_std: weight ? 0.316227766 : null,
-    variable: `layer/${layer}/${name}:0`,
-    link: null,
-    link_error: null,
-    shared_with: [],
-    code: null,
-    trusted: true,
-    error: null,
-    ...extra,
-  };
-}
+export const PUBLISHED = /** @type {Record<string, {state: any, notice: any}>} */ (published);
 
 /**
- * @param {string} name
- * @param {string} kind
- * @param {number} units
- * @param {number} nIn
- */
-export function denseLayer(name, kind, units, nIn) {
-  return {
-    name,
-    kind,
-    shape: null,
-    n_units: units,
-    output_shape: `(?, ${units})`,
-    n_parameters: nIn * units + units,
-    options: kind === "LeakyRelu" ? { alpha: 0.01 } : {},
-    parameters: [parameter(name, "weight"), parameter(name, "bias")],
-  };
-}
-
-/**
- * A state in the protocol's format: input-1 -> sigmoid-1 -> sigmoid-2 -> relu-1.
- * Typed loosely (any) so tests can set fields to anything Python might send.
+ * A copy of a published state, free to change in a test (typed loosely: tests set
+ * fields to what Python might send next).
+ * @param {string} [name]
  * @returns {any}
  */
+export function publishedState(name = "sample") {
+  return structuredClone(PUBLISHED[name].state);
+}
+
+/** The sample state (see PUBLISHED). @returns {any} */
 export function sampleState() {
-  return {
-    layers: [
-      {
-        name: "input-1",
-        kind: "Input",
-        shape: [10],
-        n_units: null,
-        output_shape: "(?, 10)",
-        n_parameters: 0,
-        options: {},
-        parameters: [],
-      },
-      denseLayer("sigmoid-1", "Sigmoid", 30, 10),
-      denseLayer("sigmoid-2", "Sigmoid", 20, 30),
-      denseLayer("relu-1", "Relu", 15, 20),
-    ],
-    n_parameters: 330 + 620 + 315,
-    input_shape: "(?, 10)",
-    output_shape: "(?, 15)",
-    kinds: [
-      { kind: "Sigmoid", options: {} },
-      { kind: "Relu", options: {} },
-      { kind: "LeakyRelu", options: { alpha: 0.01 } },
-    ],
-    initializers: [
-      {
-        name: "Normal",
-        formula: "N(mean, std²)",
-        custom: false,
-        code: null,
-        params: [
-          { name: "mean", default: 0.0 },
-          { name: "std", default: 0.01 },
-          { name: "seed", default: null },
-        ],
-      },
-      {
-        name: "HeNormal",
-        formula: "N(0, gain / fan_in)",
-        custom: false,
-        code: null,
-        params: [
-          { name: "gain", default: 1.0 },
-          { name: "seed", default: null },
-        ],
-      },
-      { name: "Constant", formula: "value", custom: false, code: null, params: [{ name: "value", default: 0 }] },
-      { name: "MyInit", formula: null, custom: true, code: "class MyInit(init.Initializer): ...", params: [] },
-    ],
-    errors: [],
-    can_undo: false,
-    can_redo: false,
-  };
+  return publishedState("sample");
 }
 
 /** The traitlets of a fresh builder. */

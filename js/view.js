@@ -20,145 +20,37 @@ export const TEMPLATE = [
   "",
 ].join("\n");
 
-/**
- * @param {unknown} value
- * @returns {value is Record<string, unknown>}
- */
-function isObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** @param {unknown} v @returns {string} */
-function str(v) {
-  return v === null || v === undefined ? "" : String(v);
-}
-
-/** @param {unknown} v @returns {string | null} */
-function strOrNull(v) {
-  return v === null || v === undefined ? null : String(v);
-}
-
-/** @param {unknown} v @returns {number[] | null} */
-function shapeOrNull(v) {
-  return Array.isArray(v) ? v.map(Number) : null;
-}
-
-/** @param {unknown} v @returns {Record<string, unknown>} */
-function record(v) {
-  return isObject(v) ? v : {};
-}
-
-/** @param {unknown} v @returns {number} a finite number, 0 when missing or not one */
-function count(v) {
-  const n = Number(v ?? 0);
-  return Number.isFinite(n) ? n : 0;
-}
-
-/** @param {unknown} v @returns {unknown[]} */
-function list(v) {
-  return Array.isArray(v) ? v : [];
-}
+/** The state before Python published the first one. */
+export const EMPTY_STATE = /** @type {State} */ ({
+  layers: [],
+  n_parameters: 0,
+  n_non_trainable: 0,
+  input_shape: "",
+  output_shape: "",
+  kinds: [],
+  initializers: [],
+  errors: [],
+  can_undo: false,
+  can_redo: false,
+});
 
 /**
- * Fill in defaults for anything missing, so rendering never trips over a
- * partial state (e.g. before Python published the first one). This is not
- * validation: values are passed through as they are.
+ * The published state (Python checks it against state.schema.json, from which the
+ * State type is generated), or EMPTY_STATE before the first one.
  * @param {unknown} raw
  * @returns {State}
  */
-export function normalizeState(raw) {
-  const s = record(raw);
-  return {
-    layers: list(s.layers).map(normalizeLayer),
-    n_parameters: Number(s.n_parameters ?? 0),
-    input_shape: str(s.input_shape),
-    output_shape: str(s.output_shape),
-    kinds: list(s.kinds).map((k) => {
-      const o = record(k);
-      return { kind: str(o.kind), options: record(o.options) };
-    }),
-    initializers: list(s.initializers).map((i) => {
-      const o = record(i);
-      return {
-        name: str(o.name),
-        formula: strOrNull(o.formula),
-        custom: Boolean(o.custom),
-        code: strOrNull(o.code),
-        params: list(o.params).map((p) => {
-          const q = record(p);
-          return { name: str(q.name), default: q.default ?? null };
-        }),
-      };
-    }),
-    errors: list(s.errors).map((e) => {
-      const o = record(e);
-      return {
-        layer: strOrNull(o.layer),
-        parameter: strOrNull(o.parameter),
-        message: str(o.message),
-      };
-    }),
-    can_undo: Boolean(s.can_undo),
-    can_redo: Boolean(s.can_redo),
-  };
-}
-
-/** @param {unknown} raw @returns {Layer} */
-function normalizeLayer(raw) {
-  const l = record(raw);
-  const units = l.n_units;
-  return {
-    name: str(l.name),
-    kind: str(l.kind),
-    shape: shapeOrNull(l.shape),
-    n_units: typeof units === "number" || typeof units === "string" ? units : null,
-    output_shape: str(l.output_shape),
-    n_parameters: Number(l.n_parameters ?? 0),
-    n_shared: count(l.n_shared),
-    options: record(l.options),
-    parameters: list(l.parameters).map(normalizeParameter),
-  };
-}
-
-/** @param {unknown} raw @returns {Parameter} */
-function normalizeParameter(raw) {
-  const p = record(raw);
-  const init = isObject(p.initializer)
-    ? { name: str(p.initializer.name), params: record(p.initializer.params) }
-    : null;
-  const std = p.expected_std;
-  return {
-    name: str(p.name),
-    shape: shapeOrNull(p.shape),
-    initializer: init,
-    label: str(p.label),
-    formula: strOrNull(p.formula),
-    expected_std: typeof std === "number" ? std : null,
-    variable: strOrNull(p.variable),
-    link: strOrNull(p.link),
-    link_error: strOrNull(p.link_error),
-    transpose: p.transpose === true,
-    shared_with: list(p.shared_with).map(str),
-    code: strOrNull(p.code),
-    trusted: p.trusted !== false,
-    error: strOrNull(p.error),
-  };
+export function currentState(raw) {
+  return typeof raw === "object" && raw !== null && "layers" in raw ? /** @type {State} */ (raw) : EMPTY_STATE;
 }
 
 /**
+ * The notice Python published last, or null before the first one (an empty dict).
  * @param {unknown} raw
  * @returns {Notice | null}
  */
-export function normalizeNotice(raw) {
-  if (!isObject(raw) || Object.keys(raw).length === 0) return null;
-  return {
-    seq: typeof raw.seq === "number" ? raw.seq : null,
-    ok: raw.ok !== false,
-    op: strOrNull(raw.op),
-    layer: strOrNull(raw.layer),
-    parameter: strOrNull(raw.parameter),
-    message: str(raw.message),
-  };
+export function currentNotice(raw) {
+  return typeof raw === "object" && raw !== null && "seq" in raw ? /** @type {Notice} */ (raw) : null;
 }
 
 /**
@@ -177,15 +69,6 @@ export function formatStd(std) {
  */
 export function formatCount(n) {
   return Number.isFinite(n) ? n.toLocaleString("en-US") : String(n);
-}
-
-/**
- * An input shape as editable text: [28, 28] -> "28, 28".
- * @param {number[] | null} shape
- * @returns {string}
- */
-export function formatShape(shape) {
-  return shape ? shape.join(", ") : "";
 }
 
 /**
@@ -239,21 +122,17 @@ export function errorText(e) {
 }
 
 /**
- * @param {Layer} layer
- * @returns {boolean}
- */
-export function isInput(layer) {
-  return layer.kind === "Input";
-}
-
-/**
- * Layers a parameter of `name` can be linked to: any layer except itself and the input.
+ * Layers the parameter `parameter` of layer `name` can be linked to: every other
+ * layer that has a parameter of that name.
  * @param {State} state
  * @param {string} name
+ * @param {string} parameter
  * @returns {string[]}
  */
-export function linkTargets(state, name) {
-  return state.layers.filter((l) => l.name !== name && !isInput(l)).map((l) => l.name);
+export function linkTargets(state, name, parameter) {
+  return state.layers
+    .filter((l) => l.name !== name && l.parameters.some((p) => p.name === parameter))
+    .map((l) => l.name);
 }
 
 /**
@@ -284,7 +163,7 @@ export function addIndex(state, selected) {
  * @returns {number}
  */
 export function firstMovableIndex(state) {
-  return state.layers.length > 0 && isInput(state.layers[0]) ? 1 : 0;
+  return state.layers.length > 0 && state.layers[0].starts_network ? 1 : 0;
 }
 
 /**
@@ -442,16 +321,6 @@ export function linkedInitText(p) {
   return `uses the ${p.name} of ${p.link ?? "?"}${p.transpose ? " (transposed)" : ""}`;
 }
 
-/**
- * A card's summary of the options of a kind: {"alpha": 0.01} -> "alpha 0.01".
- * @param {Record<string, unknown>} options
- * @returns {string}
- */
-export function optionsText(options) {
-  return Object.entries(options)
-    .map(([k, v]) => `${k} ${formatValue(v)}`)
-    .join(", ");
-}
 
 /**
  * The refusal to show on the card of `layer`, if the last notice is one.

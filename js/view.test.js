@@ -1,26 +1,33 @@
 import { describe, expect, it } from "vitest";
 import * as V from "./view.js";
-import { sampleState } from "./fixtures.js";
+import { PUBLISHED, sampleState } from "./fixtures.js";
 
-describe("normalizeState", () => {
-  it("fills defaults for a missing or partial state", () => {
-    const s = V.normalizeState(undefined);
-    expect(s.layers).toEqual([]);
-    expect(s.can_undo).toBe(false);
-    const p = V.normalizeState({ layers: [{ name: "a", parameters: [{ name: "weight" }] }] });
-    expect(p.layers[0].parameters[0]).toMatchObject({ name: "weight", trusted: true, link: null, shared_with: [] });
-  });
-
-  it("passes values through untouched", () => {
+describe("currentState and currentNotice", () => {
+  it("is the empty state before Python published one, the published state after", () => {
+    expect(V.currentState(undefined)).toBe(V.EMPTY_STATE);
+    expect(V.currentState({})).toBe(V.EMPTY_STATE);
     const raw = sampleState();
-    const s = V.normalizeState(raw);
+    const s = V.currentState(raw);
+    expect(s).toBe(raw);
     expect(s.layers.map((l) => l.name)).toEqual(["input-1", "sigmoid-1", "sigmoid-2", "relu-1"]);
     expect(s.layers[1].parameters[0].initializer).toEqual({ name: "HeNormal", params: { gain: 1.0, seed: null } });
-    expect(s.initializers[3].custom).toBe(true);
-    expect(V.normalizeState({ layers: [{ n_units: "abc" }] }).layers[0].n_units).toBe("abc");
-    expect(V.normalizeState({ layers: [{ n_shared: 50176 }] }).layers[0].n_shared).toBe(50176);
-    expect(V.normalizeState({ layers: [{}] }).layers[0].n_shared).toBe(0);
-    expect(V.normalizeState({ layers: [{ n_shared: "x" }] }).layers[0].n_shared).toBe(0);
+    expect(s.initializers.find((i) => i.name === "MyInit")?.custom).toBe(true);
+    expect(V.currentNotice({})).toBeNull();
+    expect(V.currentNotice(PUBLISHED["refused units"].notice)?.ok).toBe(false);
+  });
+
+  it("knows the kinds, their fields and which layer starts the network only from the state", () => {
+    const s = V.currentState(PUBLISHED.cnn.state);
+    expect(s.layers.filter((l) => l.starts_network).map((l) => l.name)).toEqual(["input-1"]);
+    const conv = s.kinds.find((k) => k.kind === "Convolution");
+    expect(conv?.fields.map((f) => [f.name, f.type])).toEqual([
+      ["size", "integers"], ["padding", "choice"], ["stride", "integers"], ["dilation", "integers"],
+    ]);
+    expect(V.firstMovableIndex(s)).toBe(1);
+    expect(V.linkTargets(s, "convolution-1", "weight")).toEqual(["softmax-1"]); // Python judges the shapes
+    expect(V.linkTargets(V.currentState(PUBLISHED.linked.state), "tied", "bias")).toEqual(
+      ["sigmoid-1", "sigmoid-2", "relu-1", "twin"],
+    );
   });
 });
 
@@ -34,15 +41,13 @@ describe("formatting", () => {
 
   it("formats counts, shapes, values and errors", () => {
     expect(V.formatCount(1265)).toBe("1,265");
-    expect(V.formatShape([28, 28])).toBe("28, 28");
-    expect(V.formatShape(null)).toBe("");
     expect(V.formatValue(null)).toBe("");
     expect(V.formatValue(1)).toBe("1");
     expect(V.formatValue("x")).toBe("x");
-    expect(V.errorText({ layer: "sigmoid-2", parameter: "weight", message: "bad" })).toBe("sigmoid-2.weight: bad");
-    expect(V.errorText({ layer: "sigmoid-2", parameter: null, message: "bad" })).toBe("sigmoid-2: bad");
-    expect(V.errorText({ layer: null, parameter: null, message: "bad" })).toBe("bad");
-    expect(V.optionsText({ alpha: 0.01 })).toBe("alpha 0.01");
+    const error = PUBLISHED["broken link"].state.errors[0];
+    expect(V.errorText(error)).toBe(`tied.bias: ${error.message}`);
+    expect(V.errorText({ ...error, parameter: null })).toBe(`tied: ${error.message}`);
+    expect(V.errorText({ ...error, layer: null, parameter: null })).toBe(error.message);
     expect(V.pngSrc("AAA")).toBe("data:image/png;base64,AAA");
     expect(V.pngSrc("data:image/png;base64,AAA")).toBe("data:image/png;base64,AAA");
     expect(V.pngSrc("")).toBe("");
@@ -73,7 +78,7 @@ describe("parseParamValue", () => {
 });
 
 describe("positions", () => {
-  const s = V.normalizeState(sampleState());
+  const s = V.currentState(sampleState());
   it("adds after the selection or at the end", () => {
     expect(V.addIndex(s, null)).toBeUndefined();
     expect(V.addIndex(s, "sigmoid-1")).toBe(2);
@@ -92,8 +97,8 @@ describe("positions", () => {
     expect(V.dropIndex(s, "sigmoid-2", "input-1")).toBe(1);
     expect(V.dropIndex(s, "sigmoid-1", "input-1")).toBeNull();
   });
-  it("offers every other non-input layer as a link target", () => {
-    expect(V.linkTargets(s, "sigmoid-1")).toEqual(["sigmoid-2", "relu-1"]);
+  it("offers every other layer with that parameter as a link target", () => {
+    expect(V.linkTargets(s, "sigmoid-1", "weight")).toEqual(["sigmoid-2", "relu-1"]);
   });
 });
 
@@ -126,7 +131,7 @@ describe("keys", () => {
 });
 
 describe("initializer fields and notices", () => {
-  const s = V.normalizeState(sampleState());
+  const s = V.currentState(sampleState());
   const weight = s.layers[1].parameters[0];
   it("prefills from the current params, else the defaults", () => {
     expect(V.initFields(s, { ...weight, initializer: { name: "HeNormal", params: { gain: 2, seed: 7 } } }, "HeNormal").map((f) => f.value)).toEqual(["2", "7"]);
@@ -141,10 +146,10 @@ describe("initializer fields and notices", () => {
     expect(V.currentChoice({ ...weight, code: "class A: pass" })).toBe(V.CUSTOM);
   });
   it("places refusals on existing layers, else globally", () => {
-    const n = { seq: 1, ok: false, op: "set_units", layer: "sigmoid-1", parameter: null, message: "no" };
+    const n = { seq: 1, ok: false, op: "set_field", layer: "sigmoid-1", parameter: null, message: "no" };
     expect(V.refusal(n, s)).toEqual({ layer: "sigmoid-1", parameter: null, message: "no" });
     expect(V.refusal({ ...n, layer: "gone" }, s)?.layer).toBeNull();
     expect(V.refusal({ ...n, ok: true }, s)).toBeNull();
-    expect(V.refusal(V.normalizeNotice({}), s)).toBeNull();
+    expect(V.refusal(V.currentNotice({}), s)).toBeNull();
   });
 });

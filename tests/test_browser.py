@@ -251,7 +251,7 @@ def test_builder_end_to_end(lab):
     # -- 1. add a layer from the palette -------------------------------------------------
     with step(lab, "1-add-layer"):
         lab.testid("nw-palette-kind").select_option("Relu")
-        type_into(lab.testid("nw-palette-units"), "7")
+        type_into(lab.testid("nw-palette-value"), "7")
         lab.testid("nw-add").click()
         card = lab.card("relu-1")
         expect(card).to_be_visible()
@@ -266,16 +266,16 @@ def test_builder_end_to_end(lab):
     # -- 2. change units on a card; a refused value changes nothing ----------------------
     with step(lab, "2-units"):
         card = lab.card("relu-1")
-        type_into(lab.testid("nw-units", card), "12")
-        lab.testid("nw-units", card).press("Enter")
+        type_into(card.locator('[data-testid="nw-field"][data-field="n_units"]'), "12")
+        card.locator('[data-testid="nw-field"][data-field="n_units"]').press("Enter")
         expect(lab.testid("nw-output-shape", card)).to_have_text("(?, 12)")
         state = lab.wait_until(lambda: (s := lab.probe())["output_shape"] == [None, 12] and s, "units 12 in the kernel")
         assert state["layers"]["relu-1"]["n_units"] == 12
 
-        type_into(lab.testid("nw-units", card), "abc")
-        lab.testid("nw-units", card).press("Enter")
+        type_into(card.locator('[data-testid="nw-field"][data-field="n_units"]'), "abc")
+        card.locator('[data-testid="nw-field"][data-field="n_units"]').press("Enter")
         expect(lab.testid("nw-card-error", card)).to_contain_text("got 'abc'")
-        expect(lab.testid("nw-units", card)).to_have_value("12")
+        expect(card.locator('[data-testid="nw-field"][data-field="n_units"]')).to_have_value("12")
         expect(lab.testid("nw-output-shape", card)).to_have_text("(?, 12)")
         after = lab.probe()
         assert after["output_shape"] == [None, 12] and after["layers"]["relu-1"]["n_units"] == 12

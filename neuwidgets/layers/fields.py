@@ -107,8 +107,13 @@ class Field:
                 "optional": self.default is None, "default": None if self.required else self.to_json(self.default),
                 "choices": None}
 
+    def json_schema(self):
+        """The JSON schema of the field's value in a design (null too where the default
+        is None; the bounds are checked by :meth:`check`)."""
+        schema = self.json_type()
+        return {"anyOf": [schema, {"type": "null"}]} if self.default is None else schema
+
     def json_type(self):
-        """The JSON schema of the field's value (the bounds are checked by :meth:`check`)."""
         raise NotImplementedError
 
     def expected(self):
@@ -141,7 +146,7 @@ class Integer(Field):
         return f"a whole number from {self.minimum:,} to {self.maximum:,}{optional}"
 
     def json_type(self):
-        return {"type": ["integer", "null"]} if self.default is None else {"type": "integer"}
+        return {"type": "integer"}
 
 
 class Number(Field):

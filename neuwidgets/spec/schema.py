@@ -57,7 +57,7 @@ def _parameter_schema():
 
 def _kind_schema(name, kind):
     properties = {"kind": {"const": name}, "name": {"type": "string"}}
-    properties.update((field.name, field.json_type()) for field in kind.fields)
+    properties.update((field.name, field.json_schema()) for field in kind.fields)
     if kind.parameter_specs:
         properties["parameters"] = {"type": "object", "additionalProperties": False, "properties": {
             spec.name: {"$ref": "#/$defs/parameter"} for spec in kind.parameter_specs}}

@@ -4,6 +4,7 @@ validates and builds; the browser only proposes edits and shows the published st
 (see ``docs/protocol.md``)."""
 import base64
 import inspect
+import json
 import math
 import numbers
 import os
@@ -14,6 +15,7 @@ import weakref
 from pathlib import Path
 
 import anywidget
+import fastjsonschema
 import traitlets
 
 from .. import init
@@ -24,6 +26,9 @@ from ..shapes import format_shape
 from ..spec import FORMAT, UNTRUSTED, NetworkSpec, check_trust, compile_initializer, describe_code_error, edits
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+#: The one definition of the published state (front-end types are generated from it).
+STATE_SCHEMA = json.loads((Path(__file__).resolve().parent / "state.schema.json").read_text(encoding="utf-8"))
+_check_state = fastjsonschema.compile({**STATE_SCHEMA, "properties": {}, "$ref": "#/definitions/State"})
 _MISSING_BUNDLE = """export default { render({ el }) {
   el.textContent = "neuwidgets: the front-end bundle is missing. In the neuwidgets source folder run " +
     "`npm ci && npm run build` (or `pip install -e .`, which builds it), then restart the kernel.";
@@ -36,6 +41,12 @@ DEFAULT_DESIGN = {"format": FORMAT, "layers": [
     {"kind": "Sigmoid", "name": "sigmoid-2", "n_units": 15,
      "parameters": {"weight": {"initializer": {"name": "Normal", "params": {"mean": 0, "std": 0.01}}}}},
 ]}
+
+
+def check_state(state):
+    """Raise ``fastjsonschema.JsonSchemaException`` unless ``state`` is what
+    ``state.schema.json`` defines (an internal error: the front end relies on that shape)."""
+    _check_state(state)
 
 
 def _bundle(name, fallback):
@@ -397,9 +408,10 @@ class NetworkBuilder(anywidget.AnyWidget):
                     "error": message if "link" not in value else None,
                 })
             layers.append({
-                "name": entry["name"], "kind": entry["kind"], "output_shape": format_shape(layer.output_shape),
-                "fields": [{"name": field.name, "value": entry[field.name], "text": field.text(getattr(layer, field.name))}
-                           for field in layer.fields],
+                "name": entry["name"], "kind": entry["kind"], "starts_network": layer.starts_network,
+                "output_shape": format_shape(layer.output_shape),
+                "fields": [{"name": field.name, "value": entry[field.name], "text": field.text(getattr(layer, field.name)),
+                            "is_default": getattr(layer, field.name) == field.default} for field in layer.fields],
                 # what this layer owns (the cards add up to the total), and what it uses of others'
                 "n_parameters": int(sum(math.prod(v.shape) for p, v in layer.variables.items()
                                         if (layer, p) in owners)),
@@ -417,6 +429,7 @@ class NetworkBuilder(anywidget.AnyWidget):
             "errors": self._build.errors,
             "can_undo": bool(self._undo), "can_redo": bool(self._redo),
         }
+        check_state(self.state)
 
     def _catalog(self):
         entries = []
@@ -480,7 +493,9 @@ class NetworkBuilder(anywidget.AnyWidget):
                 inspect.signature(handler).bind(**args)
             except TypeError as exc:
                 raise InvalidTypeError(f"{op}: {exc}") from None
-            handler(**args)
+            made = handler(**args)
+            if op == "add_layer":
+                notice["layer"] = made  # the new layer: the front end selects it
             if self._warnings:  # the edit was made, but something after it failed
                 notice.update(ok=False, layer=None, parameter=None, message="; ".join(self._warnings))
         except NeuwidgetsError as exc:
