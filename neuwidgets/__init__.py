@@ -14,12 +14,13 @@ from .layers import (Dropout, Elu, HardSigmoid, Input, Layer, LeakyRelu, Linear,
 from .network import Network, join
 from .plotting import plot_activation_stats, plot_weight_distributions
 from .spec import NetworkSpec
+from .theory import lsuv
 from .widgets import NetworkBuilder
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "init", "layers", "join", "Network", "NetworkSpec", "NetworkBuilder",
+    "init", "layers", "join", "lsuv", "Network", "NetworkSpec", "NetworkBuilder",
     "plot_weight_distributions", "plot_activation_stats", "Layer", "Input", "Linear", "Sigmoid", "Tanh", "Relu",
     "LeakyRelu", "Elu", "Softplus", "Softmax", "HardSigmoid", "Dropout",
     "NeuwidgetsError", "InvalidValueError", "InvalidTypeError", "ShapeError", "InitializerError",
