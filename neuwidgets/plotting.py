@@ -636,9 +636,9 @@ def _phase_panel(ax, activation, marked, weight_range, bias_range):
         for cluster in _group_points(group):
             indices = _index_ranges([p.index for p in cluster])
             text = f"{label + ': ' if label else ''}layer{'s' if len(cluster) > 1 else ''} {indices}"
-            markers += ax.plot(np.mean([p.weight_variance for p in cluster]), np.mean([p.bias_variance for p in cluster]),
-                               marker="o", markersize=8, markeredgecolor="white", markeredgewidth=1.0, color=colour,
-                               linestyle="none", zorder=5, label=_shorten(text, 45))
+            centre = (np.mean([p.weight_variance for p in cluster]), np.mean([p.bias_variance for p in cluster]))
+            markers += ax.plot(*centre, marker="o", markersize=8, markeredgecolor="white", markeredgewidth=1.0,
+                               color=colour, linestyle="none", zorder=5, label=_shorten(text, 45))
     if len(markers) > 12:
         markers = markers[:11] + [matplotlib.lines.Line2D([], [], linestyle="none",
                                                           label=f"+ {len(markers) - 11} more points")]

@@ -188,9 +188,10 @@ def _variance_fixed_point(phi, weight_variance, bias_variance):
     last_down = _START - 1 - np.argmax(crossed_down[:, ::-1], axis=1)
     found_up, found_down = crossed_up.any(axis=1), crossed_down.any(axis=1)
     at_zero = weight_variance * phi(np.zeros(1))[0] ** 2 + bias_variance  # V(0)
-    low = np.where(up, _LADDER[first_up - 1], np.where(found_down, _LADDER[np.minimum(last_down, _START)], 0.0))
-    high = np.where(up, _LADDER[np.minimum(first_up, len(_LADDER) - 1)],
-                    np.where(found_down, _LADDER[np.minimum(last_down + 1, _START)], _LADDER[0]))
+    # brackets with V(q) - q >= 0 at low and < 0 at high (argmax is 0 where nothing crossed:
+    # those entries are replaced below)
+    low = np.where(up, _LADDER[first_up - 1], np.where(found_down, _LADDER[last_down], 0.0))
+    high = np.where(up, _LADDER[first_up], np.where(found_down, _LADDER[last_down + 1], _LADDER[0]))
     q_star = np.mean(_bisect(lambda q: weight_variance * _expect(phi, q) + bias_variance - q, low, high, 56), axis=0)
     q_star = np.where(up & ~found_up, np.inf, q_star)
     q_star = np.where(down & ~found_down & (at_zero <= 0), 0.0, q_star)
@@ -227,8 +228,10 @@ class MeanField:
     - ``q_star``: fixed point q* of the pre-activation variance map
       q ↦ σ_w² E[φ(√q z)²] + σ_b², the one reached from q = 1; 0 when the signal dies
       out; ``inf`` when the variance grows without limit (above :data:`MAX_VARIANCE`).
-    - ``chi1``: χ₁ = σ_w² E[φ'(√q* z)²], the slope of the correlation map at c = 1 (its
-      limit for q* = 0 or inf).
+    - ``chi1``: χ₁ = σ_w² E[φ'(√q* z)²], the slope of the correlation map at c = 1, and
+      the factor by which a gradient's variance grows per layer (for q* = 0 or inf: at the
+      ends of the search, 1e-18 and :data:`MAX_VARIANCE`; NaN where φ' is not finite there,
+      as Elu's gradient at 10⁶).
     - ``c_star``: stable fixed point of the correlation map
       c ↦ (σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / q*; 1 in the ordered and critical phases; NaN
       when unbounded.
@@ -267,7 +270,10 @@ def mean_field(activation, weight_variance, bias_variance):
     c* of c ↦ (σ_w² E[φ(u₁)φ(u₂)] + σ_b²)/q*, χ_c = σ_w² E[φ'(u₁)φ'(u₂)] at c* and the
     depth scale ξ_c = −1/ln χ_c. Expectations by Gauss–Hermite quadrature (300 nodes,
     64 × 64 in two dimensions), fixed points by bisection. Tanh: q* = 0.570 and χ₁ = 1
-    at σ_w² = 1.761, σ_b² = 0.05.
+    at σ_w² = 1.761, σ_b² = 0.05. Accuracy: tanh, sigmoid, softplus to ~1e-12
+    (relative) for q* of order 1; ReLU, LeakyRelu and Linear exact (their kink sits between the
+    symmetric nodes); Elu to ~0.1% (a jump in φ''); HardSigmoid, whose φ' jumps at
+    ±2.5, to ~1% for q* ≲ 10 and worse beyond (its critical σ_w² ≈ 74 comes out near 60).
 
     Raises :class:`InvalidValueError` for negative, NaN or infinite variances and for an
     activation the theory does not cover (softmax: not elementwise; a layer kind that
@@ -530,7 +536,8 @@ def jacobian_singular_values(network, x=None, n_samples=4, seed=0):
     # Forward mode: each sample repeated once per input unit, with the unit vectors as
     # tangents, gives J·e_k for every k in one pass (no per-output loop or retracing).
     repeated = tf.constant(np.repeat(x, n_inputs, axis=0))
-    tangents = tf.constant(np.tile(np.eye(n_inputs, dtype=np.float32).reshape(n_inputs, *shape), (samples,) + (1,) * len(shape)))
+    unit_vectors = np.eye(n_inputs, dtype=np.float32).reshape(n_inputs, *shape)
+    tangents = tf.constant(np.tile(unit_vectors, (samples,) + (1,) * len(shape)))
     with tf.autodiff.ForwardAccumulator(repeated, tangents) as accumulator:
         y = network.output(repeated)
     columns = tf.reshape(accumulator.jvp(y), (samples, n_inputs, -1))  # J transposed, per sample
