@@ -23,7 +23,8 @@ __version__ = "0.1.0"
 _LAZY = {"NetworkBuilder": ("widgets", "NetworkBuilder"), "plotting": ("plotting", None),
          "plot_weight_distributions": ("plotting", "plot_weight_distributions"),
          "plot_activation_stats": ("plotting", "plot_activation_stats"), "stats": ("stats", None),
-         "widgets": ("widgets", None), "datasets": ("datasets", None)}
+         "widgets": ("widgets", None), "datasets": ("datasets", None), "theory": ("theory", None),
+         "lsuv": ("theory", "lsuv")}
 
 __all__ = ["init", "layers", "NetworkSpec", *layers.__all__, *_LAZY,
            "NeuwidgetsError", "InvalidValueError", "InvalidTypeError", "ShapeError", "InitializerError"]

@@ -28,7 +28,8 @@ from .stats import activation_stats, weight_stats
 
 __all__ = ["plot_weight_distributions", "plot_activation_stats", "plot_activation_comparison",
            "plot_parameter", "plot_depth", "figure_to_png", "panel_png", "depth_chart_png",
-           "theoretical_density", "NotebookFigure", "PALETTE"]
+           "theoretical_density", "NotebookFigure", "PALETTE",
+           "plot_phase_diagram", "plot_jacobian_spectrum", "plot_signal_propagation"]
 
 #: Okabe-Ito colours of mid luminance: distinguishable (also for colour-blind readers)
 #: and readable on white and on dark backgrounds.
@@ -510,3 +511,257 @@ def depth_chart_png(records, width_px=600, height_px=240, dpi=100):
         fig.legend(handles, labels, loc="upper center", ncol=4, bbox_to_anchor=(0.5, 1.0),
                    columnspacing=1.0)
         return _render(fig)
+
+
+# -- signal propagation theory (neuwidgets.theory) ---------------------------------------------------
+
+def _labelled(subject, accepts, what):
+    """``{label: item}`` from a dict of items, or ``{"": subject}`` for one item; raises
+    :class:`InvalidTypeError` naming ``what`` was expected."""
+    items = subject if isinstance(subject, dict) else {"": subject}
+    if not items:
+        raise InvalidValueError(f"expected at least one {what}, got an empty dict")
+    for label, item in items.items():
+        if not accepts(item):
+            raise InvalidTypeError(f"expected {what}, got {type(item).__name__} for {label!r}"[:300])
+    return {str(label): item for label, item in items.items()}
+
+
+def _is_network(item):
+    from .network import Network
+    return isinstance(item, Network)
+
+
+def _index_ranges(indices):
+    """``[1, 2, 3, 5]`` -> ``"1–3, 5"``."""
+    parts, start = [], None
+    for position, index in enumerate(indices):
+        if start is None:
+            start = index
+        if position + 1 == len(indices) or indices[position + 1] != index + 1:
+            parts.append(str(start) if start == index else f"{start}–{index}")
+            start = None
+    return ", ".join(parts)
+
+
+def _group_points(points):
+    """Layers whose (σ_w², σ_b²) agree share one marker: σ_w² within 5%, σ_b² within 25% +
+    0.002 (a bias of n units has a sampled second moment scattered by √(2/n): 8% for 300)."""
+    groups = []
+    for point in points:
+        for group in groups:
+            first = group[0]
+            if (abs(point.weight_variance - first.weight_variance) <= 0.05 * first.weight_variance
+                    and abs(point.bias_variance - first.bias_variance) <= 0.25 * first.bias_variance + 0.002):
+                group.append(point)
+                break
+        else:
+            groups.append([point])
+    return groups
+
+
+def _phase_panel(ax, activation, marked, weight_range, bias_range):
+    """One (σ_w², σ_b²) plane: phases, critical line, ξ_c contours and ``marked`` points
+    (``{network label: [LayerPoint]}``)."""
+    from matplotlib.patches import Patch
+    from .theory import critical_weight_variance, mean_field
+
+    points = [point for group in marked.values() for point in group]
+    b_max = bias_range[1] if bias_range else max(0.25, 1.25 * max((p.bias_variance for p in points), default=0))
+    b_min = bias_range[0] if bias_range else 0.0
+    biases = np.linspace(b_min, b_max, 40)
+    critical = critical_weight_variance(activation, biases)
+    if weight_range:
+        w_min, w_max = weight_range
+    else:
+        w_min = 0.0
+        w_max = max(1.6 * np.nanmax(critical) if np.isfinite(critical).any() else 4.0,
+                    1.25 * max((p.weight_variance for p in points), default=0))
+    grid_w, grid_b = np.meshgrid(np.linspace(w_min + (w_max - w_min) / 80, w_max, 40), np.linspace(b_min, b_max, 28))
+    record = mean_field(activation, grid_w, grid_b)
+    code = np.select([record.phase == "ordered", record.phase == "chaotic", record.phase == "unbounded"], [0, 1, 2], 0)
+    colours = {0: PALETTE["measured"], 1: PALETTE["saturated"], 2: PALETTE["text"]}
+    for value, colour in colours.items():
+        if (code == value).any():
+            ax.contourf(grid_w, grid_b, (code == value).astype(float), levels=[0.5, 1.5], colors=[colour],
+                        alpha=0.16, hatches=["//" if value == 2 else None])
+    # contours of log ξ (smoother near the critical line, where ξ diverges)
+    with np.errstate(divide="ignore"):
+        depth = np.ma.masked_invalid(np.log(np.minimum(record.depth_scale, 1e6)))
+    levels = [level for level in (1, 2, 5, 10, 20, 50) if depth.min() < math.log(level) < depth.max()]
+    if levels:
+        lines = ax.contour(grid_w, grid_b, depth, levels=np.log(levels), colors=[PALETTE["text"]], linewidths=0.7)
+        ax.clabel(lines, fmt=lambda level: f"ξ={math.exp(level):.0f}", fontsize="x-small")
+    finite = np.isfinite(critical)
+    ax.plot(critical[finite], biases[finite], color=PALETTE["theory"], linewidth=2.2, solid_capstyle="round")
+    if finite.sum() == 1:
+        ax.plot(critical[finite], biases[finite], "o", color=PALETTE["theory"], markersize=7)
+    labels = {0: "ordered (χ₁ < 1)", 1: "chaotic (χ₁ > 1)", 2: "unbounded (no finite q*)"}
+    handles = [Patch(facecolor=colours[value], alpha=0.3, hatch="//" if value == 2 else None, label=labels[value])
+               for value in labels if (code == value).any()]
+    handles.append(matplotlib.lines.Line2D([], [], color=PALETTE["theory"], linewidth=2.2,
+                                           label="critical (χ₁ = 1)"))
+    if levels:
+        handles.append(matplotlib.lines.Line2D([], [], color=PALETTE["text"], linewidth=0.7,
+                                               label="depth scale ξ_c (layers)"))
+    markers = []  # one legend entry per marker: which layers sit there
+    for colour, (label, group) in zip(_CYCLE[3:] + _CYCLE, marked.items()):
+        for cluster in _group_points(group):
+            indices = _index_ranges([p.index for p in cluster])
+            text = f"{label + ': ' if label else ''}layer{'s' if len(cluster) > 1 else ''} {indices}"
+            centre = (np.mean([p.weight_variance for p in cluster]), np.mean([p.bias_variance for p in cluster]))
+            markers += ax.plot(*centre, marker="o", markersize=8, markeredgecolor="white", markeredgewidth=1.0,
+                               color=colour, linestyle="none", zorder=5, label=_shorten(text, 45))
+    if len(markers) > 12:
+        markers = markers[:11] + [matplotlib.lines.Line2D([], [], linestyle="none",
+                                                          label=f"+ {len(markers) - 11} more points")]
+    handles += markers
+    ax.set_xlim(w_min, w_max)
+    ax.set_ylim(b_min, b_max)
+    ax.set_xlabel("σ_w² = fan_in · Var(W)")
+    ax.set_ylabel("σ_b² = Var(b)")
+    ax.set_title(f"{record.activation}: mean-field phase diagram", loc="left")
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="x-small")
+    return ax
+
+
+def plot_phase_diagram(subject, weight_range=None, bias_range=None, title=None):
+    """A ``Figure`` of the mean-field phase diagram (Poole et al. 2016; Schoenholz et al.
+    2017): the (σ_w², σ_b²) plane shaded by phase (ordered, chaotic, unbounded), the
+    critical line χ₁ = 1 (:func:`~neuwidgets.theory.critical_weight_variance`) and
+    contours of the depth scale ξ_c in layers (:func:`~neuwidgets.theory.mean_field`).
+
+    ``subject``: an activation (a name such as ``"tanh"``, a dense layer class or a layer):
+    one panel; a :class:`~neuwidgets.network.Network` or ``{label: Network}``: one panel
+    per activation among their layers, each marking the layers' own effective σ_w² =
+    fan_in · Var(W) and σ_b² (:func:`~neuwidgets.theory.effective_variances`); layers at
+    the same point share a marker labelled with their positions, layers that differ get
+    their own. Layers the theory does not cover (softmax, a layer kind that is not dense)
+    are listed under the panels with the reason. ``weight_range`` / ``bias_range``:
+    ``(low, high)`` axis limits (default: from 0 to past the critical line and the points).
+
+    Raises what :func:`~neuwidgets.theory.mean_field` raises for an activation it does not
+    cover, :class:`InvalidTypeError` for anything else.
+    """
+    from .theory import _activation, effective_variances
+
+    panels, notes = {}, []  # {activation label: (layer for mean_field, {network label: [points]})}
+    if _is_network(subject) or isinstance(subject, dict):
+        for label, network in _labelled(subject, _is_network, "a Network").items():
+            for point in effective_variances(network):
+                if not point.covered:
+                    notes.append(f"{label + ': ' if label else ''}{point.layer} not covered: {point.note}")
+                    continue
+                entry = panels.setdefault(point.activation, (network.layer(point.layer), {}))
+                entry[1].setdefault(label, []).append(point)
+    else:
+        panels[_activation(subject).label] = (subject, {})
+    with matplotlib.rc_context(_STYLE):
+        ncols = max(1, min(3, len(panels)))
+        nrows = max(1, math.ceil(len(panels) / ncols))
+        fig = _new_figure(7.0 * ncols, 4.0 * nrows + 0.22 * len(notes), layout="constrained")
+        for index, (activation, marked) in enumerate(panels.values()):
+            _phase_panel(fig.add_subplot(nrows, ncols, index + 1), activation, marked, weight_range, bias_range)
+        if not panels:
+            fig.text(0.5, 0.6, "no layer here is covered by the mean-field theory", ha="center", va="center")
+        if notes:
+            fig.supxlabel("\n".join(_shorten(note, 140) for note in notes), fontsize="small",
+                          color=PALETTE["saturated"], ha="left", x=0.02)
+        if title:
+            fig.suptitle(title, color=PALETTE["text"])
+    return fig
+
+
+def plot_jacobian_spectrum(subject, x=None, n_samples=4, seed=0, bins=60, title=None):
+    """A ``Figure``: histogram of the singular values s of the input–output Jacobian on a
+    log axis, one line per entry, with s = 1 (dynamical isometry) marked (Saxe et al. 2014;
+    Pennington et al. 2017).
+
+    ``subject``: a :class:`~neuwidgets.network.Network`, an array of singular values, or
+    ``{label: Network or array}``. Networks go through
+    :func:`~neuwidgets.theory.jacobian_singular_values` with ``x`` (inputs; default
+    ``n_samples`` seeded N(0, 1) draws). The y axis is the fraction of singular values per
+    bin (``bins`` log-spaced bins over all entries); each legend entry gives mean s² and
+    max s², and the fraction of s that are numerically 0 (below 10⁻⁶ of the largest s drawn:
+    float32 Jacobians resolve no more), which a log axis cannot show.
+
+    Raises :class:`InvalidTypeError` for other subjects, :class:`InvalidValueError` for
+    empty or negative values, and what :func:`~neuwidgets.theory.jacobian_singular_values`
+    raises.
+    """
+    from .theory import jacobian_singular_values
+
+    def accepts(item):
+        return _is_network(item) or isinstance(item, (np.ndarray, list, tuple))
+
+    spectra = {}
+    for label, item in _labelled(subject, accepts, "a Network or an array of singular values").items():
+        values = (jacobian_singular_values(item, x=x, n_samples=n_samples, seed=seed) if _is_network(item)
+                  else np.asarray(item, dtype=np.float64)).ravel()
+        if values.size == 0 or not np.all(np.isfinite(values)) or (values < 0).any():
+            raise InvalidValueError(f"singular values for {label!r} must be finite, >= 0 and at least one")
+        spectra[label or "network"] = values
+    # float32 Jacobians resolve about 7 digits: smaller singular values are numerically 0
+    floor = 1e-6 * max(float(values.max()) for values in spectra.values())
+    resolved = np.concatenate([values[values > floor] for values in spectra.values()])
+    low, high = (resolved.min(), resolved.max()) if resolved.size else (0.1, 10.0)
+    edges = np.geomspace(min(low, 0.5) / 1.05, max(high, 2.0) * 1.05, bins + 1)
+    with matplotlib.rc_context(_STYLE):
+        fig = _new_figure(7.5, 3.8, layout="constrained")
+        ax = fig.add_subplot(1, 1, 1)
+        for colour, (label, values) in zip(_CYCLE, spectra.items()):
+            counts = np.histogram(values[values > floor], bins=edges)[0] / values.size
+            zeros = int((values <= floor).sum())
+            text = f"{label}: mean s² {_fmt(float(np.mean(values ** 2)))}, max s² {_fmt(float(np.max(values ** 2)))}"
+            ax.stairs(counts, edges, color=colour, linewidth=1.6,
+                      label=_shorten(text + (f", {zeros / values.size:.0%} ≈ 0" if zeros else ""), 90))
+        ax.axvline(1.0, color=PALETTE["theory"], linestyle="--", linewidth=1.2, label="s = 1 (isometry)")
+        ax.set_xscale("log")
+        ax.set_xlabel("singular value s of the input–output Jacobian (log scale)")
+        ax.set_ylabel("fraction of singular values")
+        ax.set_ylim(bottom=0)
+        ax.grid(True, axis="x", which="major")
+        ax.legend(loc="upper left", fontsize="small")
+        ax.set_title(title or "Jacobian singular values", loc="left")
+    return fig
+
+
+def plot_signal_propagation(subject, x=None, n_pairs=64, correlation=0.5, seed=0, title=None):
+    """A ``Figure`` of the mean-field map against the network, layer by layer, from
+    :func:`~neuwidgets.theory.signal_propagation` (same arguments): left, the
+    pre-activation second moment q (log scale); right, the correlation c of input pairs.
+    Markers are measured, lines the theory; one colour per entry.
+
+    ``subject``: a :class:`~neuwidgets.network.Network` or ``{label: Network}``. Raises
+    :class:`InvalidTypeError` for anything else and what
+    :func:`~neuwidgets.theory.signal_propagation` raises.
+    """
+    from .theory import signal_propagation
+
+    runs = {label: signal_propagation(network, x=x, n_pairs=n_pairs, correlation=correlation, seed=seed)
+            for label, network in _labelled(subject, _is_network, "a Network").items()}
+    with matplotlib.rc_context(_STYLE):
+        fig = _new_figure(10, 3.8, layout="constrained")
+        ax_q, ax_c = fig.subplots(1, 2)
+        for colour, (label, records) in zip(_CYCLE, runs.items()):
+            positions = np.arange(1, len(records) + 1)
+            for ax, key in ((ax_q, "q"), (ax_c, "c")):
+                ax.plot(positions, [getattr(r, f"{key}_theory") for r in records], color=colour, linewidth=1.5,
+                        label=_shorten(label, 50) or None)
+                ax.plot(positions, [getattr(r, f"{key}_measured") for r in records], "o", color=colour,
+                        markersize=3.5, alpha=0.8)
+        ax_q.set_yscale("log")
+        ax_q.set_ylabel("q = mean z² (log scale)")
+        ax_c.set_ylabel("correlation c of input pairs")
+        ax_c.set_ylim(min(-0.05, ax_c.get_ylim()[0]), 1.05)
+        for ax in (ax_q, ax_c):
+            ax.set_xlabel("layer with a weight")
+            ax.grid(True, axis="y")
+            ax.xaxis.get_major_locator().set_params(integer=True)
+        ax_q.set_title("pre-activation variance: ● measured, — mean field", loc="left")
+        ax_c.set_title("correlation: ● measured, — mean field", loc="left")
+        if any(runs):
+            ax_c.legend(loc="lower right", fontsize="small")
+        if title:
+            fig.suptitle(title, color=PALETTE["text"])
+    return fig

@@ -307,3 +307,7 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
             grad_std=float(np.std(grad.numpy().astype(np.float64))),
             counts=counts, edges=edges))
     return records
+
+
+# Signal propagation theory (neuwidgets.theory imports _check_inputs from here when called).
+from .theory import MeanField, critical_weight_variance, jacobian_singular_values, mean_field, signal_propagation  # noqa: E402,F401
