@@ -2,6 +2,16 @@
 where there is one, which layer."""
 
 
+def shown(value, limit=60):
+    """``repr(value)`` cut to ``limit`` characters: how messages quote what was given
+    (a 5 MB value is never echoed whole)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001  a value whose repr fails is still named
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit - 4] + " ..."
+
+
 class NeuwidgetsError(Exception):
     """Base class of every error caused by input to neuwidgets."""
 

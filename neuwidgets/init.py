@@ -20,7 +20,7 @@ import random
 import numpy as np
 
 
-from .errors import InitializerError, InvalidTypeError, InvalidValueError
+from .errors import InitializerError, InvalidTypeError, InvalidValueError, shown
 
 __all__ = [
     "Initializer", "Constant", "Normal", "Uniform", "TruncatedNormal", "Orthogonal",
@@ -168,10 +168,6 @@ def _density(distribution, x, mean, std, sigma=None):
     if distribution == "truncated_normal":
         return "curve", np.where(np.abs(x - mean) <= 2 * sigma, _normal_pdf(x, mean, sigma) / _TRUNCATED_MASS, 0.0)
     return "curve", _normal_pdf(x, mean, std)
-
-
-def _seed_code(seed):
-    return "" if seed is None else f"seed={seed!r}"
 
 
 def _keras(name, **arguments):
@@ -534,15 +530,17 @@ def from_config(config, custom=None):
     not accept (and the class's own errors for invalid values).
     """
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
-        raise InvalidTypeError(f"an initializer config is a dict with a 'name', got {config!r}")
+        raise InvalidTypeError(f"an initializer config is a dict with a 'name', got {shown(config)}")
     classes = {**BUILTINS, **(custom or {})}
     name, params = config["name"], config.get("params") or {}
     if name not in classes:
-        raise InvalidValueError(f"unknown initializer {name!r}; expected one of {', '.join(classes)}")
+        raise InvalidValueError(f"unknown initializer {shown(name, 40)}; expected one of {', '.join(classes)}"[:300])
+    if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):
+        raise InvalidTypeError(f"{name}: params must be a dict of parameter names, got {shown(params)}")
     try:
         inspect.signature(classes[name]).bind(**params)
     except TypeError as exc:
-        raise InvalidTypeError(f"{name}: {exc}; got params {params!r}") from None
+        raise InvalidTypeError(f"{name}: {shown(str(exc), 100)[1:-1]}; got params {shown(params)}") from None
     return classes[name](**params)
 
 

@@ -19,7 +19,8 @@ import tensorflow as tf
 from .. import init
 from ..errors import InitializerError, InvalidTypeError, InvalidValueError, ShapeError
 from ..network import join
-from .fields import REQUIRED, shown
+from ..errors import shown
+from .fields import REQUIRED
 
 # Per-class counters for automatic names (``relu-1``, ``relu-2``, ...), as in NeuPy.
 _name_counters = collections.Counter()

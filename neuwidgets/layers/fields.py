@@ -16,19 +16,13 @@ import numbers
 
 import numpy as np
 
-from ..errors import InvalidTypeError, InvalidValueError
+from ..errors import InvalidTypeError, InvalidValueError, shown
 
 #: Largest number of units, filters or positions along one dimension.
 MAX_SIZE = 1_000_000_000
 #: Largest finite float32 (values beyond it overflow to infinity in a variable).
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 REQUIRED = object()
-
-
-def shown(value, limit=60):
-    """``repr(value)`` cut to ``limit`` characters, for messages."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 4] + " ..."
 
 
 def _integer(value):

@@ -18,7 +18,7 @@ import numpy as np
 from .. import init
 from ..errors import InvalidTypeError, InvalidValueError
 from ..layers import KINDS
-from ..layers.fields import shown
+from ..errors import shown
 
 CODE_FILENAME = "<custom initializer>"
 UNTRUSTED = "untrusted custom initializer"

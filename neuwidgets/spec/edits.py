@@ -10,7 +10,7 @@ was expected; the data it was given may then be partly changed (callers pass a c
 from ..errors import InvalidTypeError, InvalidValueError
 from ..layers import KINDS
 from ..layers.base import check_name, class_to_name
-from ..layers.fields import shown
+from ..errors import shown
 from .export import link_entry
 from .schema import default_entry
 

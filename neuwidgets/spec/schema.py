@@ -29,7 +29,8 @@ from .. import init
 from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError
 from ..layers import KINDS
 from ..layers.base import check_name
-from ..layers.fields import FLOAT32_MAX, shown
+from ..errors import shown
+from ..layers.fields import FLOAT32_MAX
 from .code import check_class_name, check_code_shape, clean_code
 
 FORMAT = 2
@@ -175,7 +176,7 @@ def _check_format(data):
         raise InvalidValueError(f"design.format is missing; expected {FORMAT} (the version of the design format)")
     fmt = data["format"]
     if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT:
-        raise InvalidValueError(f"design.format is {fmt}: newer than this neuwidgets reads ({FORMAT}); "
+        raise InvalidValueError(f"design.format is {shown(fmt, 20)}: newer than this neuwidgets reads ({FORMAT}); "
                                 "upgrade neuwidgets")
     if fmt not in (1, FORMAT) or isinstance(fmt, bool):
         raise InvalidValueError(f"design.format must be 1 or {FORMAT}, got {shown(fmt)}")

@@ -19,7 +19,7 @@ import fastjsonschema
 import traitlets
 
 from .. import init
-from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError
+from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError, shown
 from ..layers import KINDS
 from ..network import Network
 from ..shapes import format_shape
@@ -486,13 +486,13 @@ class NetworkBuilder(anywidget.AnyWidget):
         try:
             handler = self._handlers().get(op) if isinstance(op, str) else None
             if handler is None:
-                raise InvalidValueError(f"unknown edit {op!r}")
+                raise InvalidValueError(f"unknown edit {shown(op, 40)}; expected one of {', '.join(self._handlers())}")
             if not isinstance(args, dict):
-                raise InvalidTypeError(f"{op}: arguments must be an object, got {args!r}")
+                raise InvalidTypeError(f"{op}: arguments must be an object, got {shown(args)}")
             try:
                 inspect.signature(handler).bind(**args)
             except TypeError as exc:
-                raise InvalidTypeError(f"{op}: {exc}") from None
+                raise InvalidTypeError(f"{op}: {shown(str(exc), 120)[1:-1]}") from None
             made = handler(**args)
             if op == "add_layer":
                 notice["layer"] = made  # the new layer: the front end selects it
