@@ -316,6 +316,7 @@ export function createBuilder({ model, el, createEditor }) {
   /** @param {string} name */
   function select(name) {
     ui.selected = name;
+    ui.pendingAdd = null; // a choice made while a layer was being added wins over selecting the new one
     renderAll();
   }
 

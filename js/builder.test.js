@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { EditorView } from "@codemirror/view";
 import widget from "./builder.js";
 import { nextSeq } from "./app.js";
-import { fakeModel, sampleState, sampleValues } from "./fixtures.js";
+import { PUBLISHED, fakeModel, sampleState, sampleValues } from "./fixtures.js";
 
 /** @type {(() => void)[]} */
 const cleanups = [];
@@ -214,6 +214,20 @@ describe("edits", () => {
       ["add_layer", { kind: "Relu", value: "abc", index: 2 }],
       ["add_layer", { kind: "Relu", index: 2 }],
     ]);
+  });
+
+  it("selects the layer it added, so that the next one goes after it, unless a card was chosen meanwhile", () => {
+    const { el, model } = mount();
+    choose(get(el, "nw-palette-kind"), "Relu");
+    get(el, "nw-add").click();
+    model.set("state", PUBLISHED.linked.state); // what Python publishes first...
+    model.set("notice", { seq: 1, ok: true, op: "add_layer", layer: "twin", parameter: null, message: "" }); // ...then
+    expect(card(el, "twin").getAttribute("aria-current")).toBe("true");
+    get(el, "nw-add").click();
+    expect(ops(model)[1]).toEqual(["add_layer", { kind: "Relu", index: 6 }]);
+    card(el, "tied").click(); // chosen before the answer came
+    model.set("notice", { seq: 2, ok: true, op: "add_layer", layer: "twin", parameter: null, message: "" });
+    expect(card(el, "tied").getAttribute("aria-current")).toBe("true");
   });
 
   it("removes a layer by button and by the Delete key", () => {

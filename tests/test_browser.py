@@ -409,6 +409,74 @@ def test_builder_end_to_end(lab):
     assert_no_errors_logged(lab, "the end")
 
 
+CNN_PROBE = '''
+def _nw_cnn():
+    import json
+    import numpy as np
+    from neuwidgets import datasets
+    net = builder.network
+    model = net.to_keras()
+    x, y = datasets.digits()
+    x = x.reshape(-1, 8, 8, 1)[:512]
+    y = y[:512]
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = float(model.evaluate(x, y, verbose=0))
+    model.fit(x, y, epochs=3, batch_size=64, verbose=0)
+    after = float(model.evaluate(x, y, verbose=0))
+    namespace = {}
+    exec(builder.to_code("keras"), namespace)
+    return {"names": [layer.name for layer in net.layers], "output_shape": list(net.output_shape),
+            "n_parameters": int(net.n_parameters), "n_non_trainable": int(net.n_non_trainable),
+            "keras_trainable": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
+            "keras_non_trainable": int(sum(np.prod(w.shape) for w in model.non_trainable_weights)),
+            "exported_params": int(namespace["model"].count_params()),
+            "loss_before": before, "loss_after": after, "errors": list(builder.errors)}
+'''
+
+
+def test_a_cnn_assembled_by_clicking_builds_exports_to_keras_and_trains(lab):
+    """Issue: a convolutional network put together in the widget with the mouse and keys only."""
+    from playwright.sync_api import expect
+    page = lab.page
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+    page.wait_for_function(JS_THEME_IS, arg=True)
+
+    with step(lab, "8-cnn"):
+        for name in [card.get_attribute("data-layer") for card in lab.testid("nw-card").all()][1:]:
+            lab.testid("nw-remove", lab.card(name)).click()
+            expect(lab.card(name)).to_have_count(0)
+        shape = lab.card("input").locator('[data-testid="nw-field"][data-field="shape"]')
+        type_into(shape, "8, 8, 1")
+        shape.press("Enter")
+        expect(lab.testid("nw-output-summary")).to_have_text("(?, 8, 8, 1)")
+        for kind, value, output in [("Convolution", "3, 3, 8", "(?, 6, 6, 8)"), ("Relu", "", "(?, 6, 6, 8)"),
+                                    ("MaxPooling", "2", "(?, 3, 3, 8)"), ("BatchNorm", "", "(?, 3, 3, 8)"),
+                                    ("Reshape", "", "(?, 72)"), ("Softmax", "10", "(?, 10)")]:
+            lab.testid("nw-palette-kind").select_option(kind)
+            type_into(lab.testid("nw-palette-value"), value) if value else lab.testid("nw-palette-value").fill("")
+            lab.testid("nw-add").click()
+            expect(lab.testid("nw-output-summary")).to_have_text(output)
+        names = ["input", "convolution-1", "relu-1", "max-pooling-1", "batch-norm-1", "reshape-1", "softmax-1"]
+        expect(lab.testid("nw-card")).to_have_count(len(names))
+        conv = lab.card("convolution-1")
+        expect(lab.testid("nw-count", conv)).to_have_text("80 params")  # 3·3·1·8 + 8
+        expect(lab.testid("nw-thumb", conv).first).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+        conv.locator(".nw-name").click()
+        kernel = lab.testid("nw-details").locator('[data-testid="nw-param"][data-parameter="weight"]')
+        expect(lab.testid("nw-label", kernel)).to_have_text("HeNormal(gain=2)")
+        expect(lab.testid("nw-panel", kernel)).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+        expect(lab.testid("nw-depth-chart")).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+
+    lab.kernel(CNN_PROBE)
+    result = json.loads(lab.kernel("print(__import__('json').dumps(_nw_cnn()))").strip().splitlines()[-1])
+    assert result["names"] == names and result["output_shape"] == [None, 10] and result["errors"] == []
+    assert result["n_parameters"] == 80 + 16 + 730 == result["keras_trainable"]  # BatchNorm: gamma, beta
+    assert result["n_non_trainable"] == 16 == result["keras_non_trainable"]  # moving mean and variance
+    assert result["exported_params"] == 80 + 32 + 730
+    assert result["loss_after"] < result["loss_before"] - 0.2, result
+    assert_no_errors_logged(lab, "the CNN")
+
+
 def test_server_log_has_no_traceback(lab_server, lab):
     """Exceptions swallowed by ipywidgets/ipykernel in comm handlers end up in the
     kernel's log, which is the server's output."""
