@@ -49,6 +49,7 @@ export function nextSeq(model) {
  * @property {Map<number, string>} pendingLinks  seq of a link edit sent -> "<layer>/<parameter>"
  * @property {number | null} pendingAdd  seq of the last add_layer sent: the layer it adds gets selected,
  *   so that the next one goes after it
+ * @property {number | undefined} pendingAddIndex  where that layer goes (undefined: at the end)
  */
 
 /**
@@ -66,6 +67,7 @@ export function createBuilder({ model, el, createEditor }) {
     lastRemoved: null,
     pendingLinks: new Map(),
     pendingAdd: null,
+    pendingAddIndex: undefined,
   };
   /** @type {Map<string, {handle: EditorHandle, base: string | null, readOnly: boolean}>} */
   const editors = new Map();
@@ -401,9 +403,13 @@ export function createBuilder({ model, el, createEditor }) {
       /** @type {Record<string, unknown>} */
       const args = { kind: kind.value };
       if (value.value.trim() !== "") args.value = value.value;
-      const index = V.addIndex(state(), ui.selected);
+      // after the layer added last while its answer is on its way, else after the selected card
+      const index = ui.pendingAdd !== null && ui.pendingAddIndex !== undefined
+        ? ui.pendingAddIndex + 1
+        : V.addIndex(state(), ui.selected);
       if (index !== undefined) args.index = index;
       ui.pendingAdd = send("add_layer", args);
+      ui.pendingAddIndex = index;
     };
     kind.addEventListener("change", () => renderAll());
     value.addEventListener("input", () => ui.drafts.set("palette-value", value.value));

@@ -209,10 +209,10 @@ describe("edits", () => {
     get(el, "nw-add").click();
     expect(model.sent.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     expect(model.sent[0]).toEqual({ type: "edit", seq: 1, op: "add_layer", args: { kind: "Relu", value: "20" } });
-    expect(ops(model).slice(1)).toEqual([
+    expect(ops(model).slice(1)).toEqual([ // each after the one before, not in reverse order
       ["add_layer", { kind: "Relu", value: "20", index: 2 }],
-      ["add_layer", { kind: "Relu", value: "abc", index: 2 }],
-      ["add_layer", { kind: "Relu", index: 2 }],
+      ["add_layer", { kind: "Relu", value: "abc", index: 3 }],
+      ["add_layer", { kind: "Relu", index: 4 }],
     ]);
   });
 
@@ -225,8 +225,10 @@ describe("edits", () => {
     expect(card(el, "twin").getAttribute("aria-current")).toBe("true");
     get(el, "nw-add").click();
     expect(ops(model)[1]).toEqual(["add_layer", { kind: "Relu", index: 6 }]);
+    get(el, "nw-add").click(); // before the answer to the last one: it goes after that one
+    expect(ops(model)[2]).toEqual(["add_layer", { kind: "Relu", index: 7 }]);
     card(el, "tied").click(); // chosen before the answer came
-    model.set("notice", { seq: 2, ok: true, op: "add_layer", layer: "twin", parameter: null, message: "" });
+    model.set("notice", { seq: 3, ok: true, op: "add_layer", layer: "twin", parameter: null, message: "" });
     expect(card(el, "tied").getAttribute("aria-current")).toBe("true");
   });
 
