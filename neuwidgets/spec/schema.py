@@ -82,8 +82,25 @@ def make_schema():
         "$defs": {"parameter": _parameter_schema()}}
 
 
-SCHEMA = make_schema()
-_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+#: The JSON schema of a design, as :func:`current_schema` last made it.
+SCHEMA = {}
+_made_for = None  # the registry SCHEMA was made for
+_validator = None
+
+
+def current_schema():
+    """:data:`SCHEMA` for the layer kinds registered now: made again (in place), with its
+    validator, when the registry changed (:func:`neuwidgets.layers.register`)."""
+    global _made_for, _validator
+    registry = tuple(KINDS.items())
+    if registry != _made_for:
+        SCHEMA.clear()
+        SCHEMA.update(make_schema())
+        _validator, _made_for = jsonschema.Draft202012Validator(SCHEMA), registry
+    return SCHEMA
+
+
+current_schema()
 
 
 def where(index, entry):
@@ -201,7 +218,8 @@ def validate(data, classes):
         raise InvalidTypeError(f"{_json_path(path, data)}: a design holds only "
                                f"JSON data (numbers, text, lists, objects, null), got {type(value).__name__} "
                                f"{shown(value)}") from None
-    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
+    current_schema()
+    error = jsonschema.exceptions.best_match(_validator.iter_errors(data))
     if error is not None:
         raise InvalidValueError(_schema_message(error, data))
     data.setdefault("custom", {})
