@@ -14,8 +14,8 @@ of them.
 """
 import importlib
 
-from . import init
-from .errors import InitializerError, InvalidTypeError, InvalidValueError, NeuwidgetsError, ShapeError
+from . import init  # noqa: F401  (public names; __all__ is computed on first use)
+from .errors import InitializerError, InvalidTypeError, InvalidValueError, NeuwidgetsError, ShapeError  # noqa: F401
 
 __version__ = "0.1.0"
 

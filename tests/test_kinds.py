@@ -30,7 +30,6 @@ from neuwidgets.spec import NetworkSpec
 from neuwidgets.spec.schema import current_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-RNG = np.random.default_rng(0)
 
 
 def images(shape, n=4, seed=0):
