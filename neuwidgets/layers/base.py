@@ -151,6 +151,10 @@ class Layer:
             self._set_parameter(spec.name, value)
         self._named()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__signature__ = cls.signature()  # what help(), inspect and notebooks show for the constructor
+
     @classmethod
     def signature(cls):
         """The constructor's signature: the fields, then the parameters, then ``name``."""

@@ -253,7 +253,7 @@ class Integers(Field):
         return not isinstance(value, (tuple, list)) and _integer(value) is None
 
     def python(self, value):
-        return value[0] if len(value) == 1 and self.length[0] == 1 else value
+        return value[0] if value is not None and len(value) == 1 and self.length[0] == 1 else value
 
     def expected(self):
         fewest, most = self.length
@@ -265,8 +265,10 @@ class Integers(Field):
         return entries + "".join(extra)
 
     def json_type(self):
-        array = {"type": "array", "items": {"type": "integer"}}
-        return {"anyOf": [array, {"type": "integer"}]} if self.broadcast else array
+        types = [{"type": "array", "items": {"type": "integer"}}]
+        types += [{"type": "integer"}] if self.broadcast else []
+        types += [{"type": "null"}] if self.default is None else []
+        return {"anyOf": types} if len(types) > 1 else types[0]
 
 
 class Parameter:

@@ -83,8 +83,25 @@ def make_schema():
         "$defs": {"parameter": _parameter_schema()}}
 
 
-SCHEMA = make_schema()
-_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+#: The JSON schema of a design, as :func:`current_schema` last made it.
+SCHEMA = {}
+_made_for = None  # the registry SCHEMA was made for
+_validator = None
+
+
+def current_schema():
+    """:data:`SCHEMA` for the layer kinds registered now: made again (in place), with its
+    validator, when the registry changed (:func:`neuwidgets.layers.register`)."""
+    global _made_for, _validator
+    registry = tuple(KINDS.items())
+    if registry != _made_for:
+        SCHEMA.clear()
+        SCHEMA.update(make_schema())
+        _validator, _made_for = jsonschema.Draft202012Validator(SCHEMA), registry
+    return SCHEMA
+
+
+current_schema()
 
 
 def where(index, entry):
@@ -123,8 +140,10 @@ def _schema_message(error, data):
     if error.validator == "required":
         fields = ", ".join(shown(key, 40) for key in list(instance)[:8]) or "no fields"
         return f"{place}: {error.message}; the entry has {fields}"
-    if error.validator == "type":
+    if error.validator in ("type", "anyOf"):
         expected = error.validator_value
+        if error.validator == "anyOf":  # e.g. [{"type": "integer"}, {"type": "null"}]
+            expected = [option.get("type", "a value") for option in expected]
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"{place}: expected {expected}, got {type(instance).__name__} {shown(instance)}"
     if error.validator in ("maxItems", "minItems", "maxLength"):
@@ -202,7 +221,8 @@ def validate(data, classes):
         raise InvalidTypeError(f"{_json_path(path, data)}: a design holds only "
                                f"JSON data (numbers, text, lists, objects, null), got {type(value).__name__} "
                                f"{shown(value)}") from None
-    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
+    current_schema()
+    error = jsonschema.exceptions.best_match(_validator.iter_errors(data))
     if error is not None:
         raise InvalidValueError(_schema_message(error, data))
     data.setdefault("custom", {})

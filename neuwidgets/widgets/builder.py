@@ -16,6 +16,7 @@ from pathlib import Path
 
 import anywidget
 import fastjsonschema
+import numpy as np
 import traitlets
 
 from .. import init
@@ -47,6 +48,18 @@ def check_state(state):
     """Raise ``fastjsonschema.JsonSchemaException`` unless ``state`` is what
     ``state.schema.json`` defines (an internal error: the front end relies on that shape)."""
     _check_state(state)
+
+
+def _plain(value):
+    """``value`` as JSON data for the front end: NumPy scalars as numbers, anything that is
+    not JSON (a notebook class's default object) as its short repr."""
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    try:
+        json.dumps(value, allow_nan=False)
+        return value
+    except (TypeError, ValueError):
+        return shown(value)
 
 
 def _bundle(name, fallback):
@@ -434,7 +447,7 @@ class NetworkBuilder(anywidget.AnyWidget):
     def _catalog(self):
         entries = []
         for name, cls in {**init.BUILTINS, **self._all_classes()}.items():
-            params = [{"name": p.name, "default": None if p.default is inspect.Parameter.empty else p.default}
+            params = [{"name": p.name, "default": _plain(None if p.default is inspect.Parameter.empty else p.default)}
                       for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
                       if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
             entries.append({"name": name, "formula": cls.formula, "custom": name not in init.BUILTINS,
