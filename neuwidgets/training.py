@@ -17,18 +17,21 @@ and accuracy and every layer's weight std and gradient std as one vector, which 
 small callback stores per step. Every network sees the same batches in the same
 order, so the initialization is the only difference between them.
 
-Step by step (a widget's Train button): :class:`Comparison` holds the runs;
-``comparison.run(max_steps=10)`` trains ten more steps and returns, so a caller can
-update its plots and let the kernel handle messages (a Stop button) between chunks::
+Without blocking the kernel (a widget's Train and Stop buttons), two ways:
 
-    comparison = training.Comparison(networks, x, y, steps=300)
-    while not comparison.run(max_steps=10):   # True once every run is finished
-        show(comparison.results)
-        await asyncio.sleep(0)                  # the kernel handles the Stop button here
+- in chunks: :class:`Comparison` holds the runs; ``comparison.run(max_steps=10)`` trains
+  ten more steps and returns (each call costs ``fit`` about 20 ms to set up), so an
+  asyncio task can update the plots and let the kernel handle messages between chunks::
 
-:func:`compare` does all steps at once; its ``progress`` callback
-``(label, step, steps)`` is called after every step and its ``stop`` callable is
-checked after every step (return True to stop between two steps).
+      comparison = training.Comparison(networks, x, y, steps=300)
+      while not comparison.run(max_steps=10):   # True once every run is finished
+          show(comparison.results)
+          await asyncio.sleep(0)                  # the kernel handles the Stop button here
+
+- in a thread: ``compare(..., progress=..., stop=stop_requested.is_set)`` (a
+  ``threading.Event``) calls ``progress(label, step, steps)`` after every step and
+  checks ``stop()`` after every step: it returns the results so far once ``stop()``
+  returns True.
 """
 import contextlib
 import math

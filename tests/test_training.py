@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import types
 import warnings
 
@@ -110,6 +111,8 @@ def test_batches_and_steps_are_the_same_for_every_label_and_chunking(digits):
     comparison = training.Comparison({"a": network}, x, y, steps=9, batch_size=48)
     assert [comparison.run(max_steps=4), len(comparison.results["a"]["loss"])] == [False, 4]
     assert [comparison.run(max_steps=4), comparison.run(max_steps=4), comparison.done] == [False, True, True]
+    with pytest.raises(InvalidValueError, match="max_steps must be a positive integer, got 0"):
+        comparison.run(max_steps=0)
     chunked = comparison.results["a"]
     trained = comparison.models["a"].get_layer("tanh-1").kernel.numpy()  # the copy trained, the network not
     assert np.std(trained) == pytest.approx(chunked["weight_std"]["tanh-1"][-1], rel=0.05)
@@ -124,13 +127,20 @@ def test_batches_and_steps_are_the_same_for_every_label_and_chunking(digits):
     assert not np.array_equal(rows[:200], rows[200:400])
 
 
-def test_progress_and_stop_between_steps(digits):
-    calls = []
-    runs = training.compare({"a": deep_tanh(INITIALIZERS["Xavier"], depth=1, width=8)}, *digits, steps=50,
-                            progress=lambda label, step, steps: calls.append((label, step, steps)),
-                            stop=lambda: len(calls) >= 6)
-    assert calls == [("a", step, 50) for step in range(1, 7)]
-    assert len(runs["a"]["loss"]) == 6 and runs["a"]["stopped"] is None
+def test_progress_and_stop_between_steps_from_a_thread(digits):
+    calls, stop, results = [], threading.Event(), {}
+
+    def progress(label, step, steps):  # e.g. a Stop button pressed while step 6 ran
+        calls.append((label, step, steps))
+        if step == 6:
+            stop.set()
+    network = deep_tanh(INITIALIZERS["Xavier"], depth=1, width=8)
+    thread = threading.Thread(target=lambda: results.update(training.compare(
+        {"a": network}, *digits, steps=500, progress=progress, stop=stop.is_set)))
+    thread.start()
+    thread.join(timeout=120)
+    assert calls == [("a", step, 500) for step in range(1, 7)]
+    assert len(results["a"]["loss"]) == 6 and results["a"]["stopped"] is None
 
 
 def test_loss_is_inferred_from_the_output_layer_and_can_be_overridden(digits):
@@ -342,3 +352,12 @@ def test_cli_bad_input_gets_one_line_and_status_2(tmp_path, capsys):
                      str(tmp_path / "c.png"), "--dpi", "30"]) == 2  # trusted: it runs, then its width is refused
     assert ran(folder) == ["defined", "sampled"]
     assert "expects inputs of shape (?, 4)" in capsys.readouterr().err
+
+
+def test_cli_help_names_the_options(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["train", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--steps", "--batch-size", "--optimizer", "--learning-rate", "--seed", "--trust", "-o OUTPUT"):
+        assert option in out
