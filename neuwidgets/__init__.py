@@ -26,7 +26,8 @@ _LAZY = {"layers": ("layers", None), "NetworkSpec": ("spec", "NetworkSpec"),
          "plot_weight_distributions": ("plotting", "plot_weight_distributions"),
          "plot_activation_stats": ("plotting", "plot_activation_stats"), "stats": ("stats", None),
          "widgets": ("widgets", None), "datasets": ("datasets", None), "theory": ("theory", None),
-         "lsuv": ("theory", "lsuv")}
+         "lsuv": ("theory", "lsuv"), "training": ("training", None),
+         "plot_training": ("plotting", "plot_training")}
 _ERRORS = ["NeuwidgetsError", "InvalidValueError", "InvalidTypeError", "ShapeError", "InitializerError"]
 
 

@@ -12,6 +12,7 @@ text, axes and data use mid-luminance colours readable on light and dark themes.
 - :func:`panel_png` (one parameter) and :func:`depth_chart_png` (signal through depth)
   return small PNG images as bytes for the builder widget.
 - :func:`plot_parameter` and :func:`plot_depth` draw into given axes.
+- :func:`plot_training` draws :func:`neuwidgets.training.compare` results.
 """
 import io
 import math
@@ -29,7 +30,7 @@ from .stats import activation_stats, weight_stats
 __all__ = ["plot_weight_distributions", "plot_activation_stats", "plot_activation_comparison",
            "plot_parameter", "plot_depth", "figure_to_png", "panel_png", "depth_chart_png",
            "theoretical_density", "NotebookFigure", "PALETTE",
-           "plot_phase_diagram", "plot_jacobian_spectrum", "plot_signal_propagation"]
+           "plot_phase_diagram", "plot_jacobian_spectrum", "plot_signal_propagation", "plot_training"]
 
 #: Okabe-Ito colours of mid luminance: distinguishable (also for colour-blind readers)
 #: and readable on white and on dark backgrounds.
@@ -762,6 +763,81 @@ def plot_signal_propagation(subject, x=None, n_pairs=64, correlation=0.5, seed=0
         ax_c.set_title("correlation: ● measured, — mean field", loc="left")
         if any(runs):
             ax_c.legend(loc="lower right", fontsize="small")
+        if title:
+            fig.suptitle(title, color=PALETTE["text"])
+    return fig
+
+
+# -- training runs (neuwidgets.training) ------------------------------------------------------------
+
+def plot_training(runs, first_steps=100, title=None):
+    """A ``Figure`` of training runs from :func:`neuwidgets.training.compare`
+    (``{label: {"loss", "accuracy", "weight_std", ...}}``), one colour per label.
+
+    Top: the loss per step (log y axis) and the accuracy per step (0..1; a note
+    instead when no run has an accuracy, as with mean squared error); a run that
+    diverged ends with a cross and says at which step in the legend. Bottom, one panel
+    per label: each layer's weight std over the first ``first_steps`` steps divided by
+    its value at step 0 (the initial std), one line per layer from the first layer
+    (blue) to the last (orange), on a y axis shared by the panels, so that how far the
+    distributions move is comparable between initializations. ``title``: the
+    figure's title (none by default).
+
+    Raises :class:`InvalidTypeError` / :class:`InvalidValueError` for ``runs`` that is
+    not a non-empty dict of such results, or ``first_steps`` that is not a positive
+    integer.
+    """
+    if not isinstance(runs, dict) or not runs or not all(
+            isinstance(run, dict) and {"loss", "accuracy", "weight_std"} <= set(run) for run in runs.values()):
+        raise InvalidTypeError("runs must be a non-empty dict {label: result of training.compare}, got "
+                               f"{type(runs).__name__}"[:200])
+    if isinstance(first_steps, bool) or not isinstance(first_steps, int) or first_steps < 1:
+        raise InvalidValueError(f"first_steps must be a positive integer, got {first_steps!r}"[:200])
+    with matplotlib.rc_context(_STYLE):
+        fig = _new_figure(max(9.0, 3.0 * len(runs)), 6.4, layout="constrained")
+        top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 1])
+        ax_loss, ax_accuracy = top.subplots(1, 2)
+        panels = np.atleast_1d(bottom.subplots(1, len(runs), sharey=True))
+        first, last = matplotlib.colors.to_rgb(PALETTE["measured"]), matplotlib.colors.to_rgb(PALETTE["theory"])
+        for index, ((label, run), ax_weights) in enumerate(zip(runs.items(), panels)):
+            colour = _CYCLE[index % len(_CYCLE)]
+            steps = np.arange(len(run["loss"]))
+            stopped = run.get("stopped")
+            name = f"{label} (diverged at step {len(steps)})" if stopped else str(label)
+            ax_loss.plot(steps, _positive(run["loss"]), color=colour, linewidth=1.2, label=name)
+            if run["accuracy"] is not None:
+                ax_accuracy.plot(steps, run["accuracy"], color=colour, linewidth=1.2, label=name)
+            if stopped and len(steps):
+                ax_loss.plot(steps[-1], run["loss"][-1], marker="x", markersize=7, color=colour)
+            layers = list(run["weight_std"].items())
+            for depth, (layer, values) in enumerate(layers):
+                values = np.asarray(values[:first_steps + 1], dtype=np.float64)
+                ratio = values / values[0] if len(values) and values[0] else np.full(len(values), np.nan)
+                mix = depth / max(1, len(layers) - 1)
+                ax_weights.plot(np.arange(len(values)), ratio, linewidth=1.1,
+                                color=tuple((1 - mix) * a + mix * b for a, b in zip(first, last)),
+                                label=layer if depth in (0, len(layers) - 1) else None)
+            ax_weights.set_title(str(label), loc="left")
+            ax_weights.set_xlabel("step")
+            ax_weights.grid(True, axis="y")
+            if layers:
+                ax_weights.legend(loc="best")
+        ax_loss.set_yscale("log")
+        ax_loss.set_ylabel("loss (log scale)")
+        ax_loss.set_title("loss per step (one batch)", loc="left")
+        ax_accuracy.set_ylabel("accuracy")
+        ax_accuracy.set_ylim(-0.03, 1.03)
+        ax_accuracy.set_title("accuracy per step (one batch)", loc="left")
+        if not any(run["accuracy"] is not None for run in runs.values()):
+            ax_accuracy.text(0.5, 0.5, "no accuracy: the loss is mean squared error", ha="center", va="center",
+                             transform=ax_accuracy.transAxes)
+        for ax in (ax_loss, ax_accuracy):
+            ax.set_xlabel("step")
+            ax.grid(True, axis="y")
+        ax_loss.legend(loc="best")
+        panels[0].set_ylabel("weight std / step 0")
+        bottom.suptitle(f"how each layer's weight std moves in the first {first_steps} steps",
+                        color=PALETTE["text"], fontsize="medium")
         if title:
             fig.suptitle(title, color=PALETTE["text"])
     return fig

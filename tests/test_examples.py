@@ -58,8 +58,8 @@ def test_shows_every_figure_as_an_image(executed):
     notebook, _ = executed
     images = [base64.b64decode(o["data"]["image/png"]) for o in outputs(notebook)
               if "image/png" in o.get("data", {})]
-    # 2 comparison figures + 4 depth charts + 1 detailed figure.
-    assert len(images) == 7
+    # 2 comparison figures + 4 depth charts + 1 detailed figure + the training curves.
+    assert len(images) == 8
     assert all(image.startswith(PNG_SIGNATURE) and len(image) > 5000 for image in images)
 
 
@@ -81,6 +81,25 @@ def test_printed_numbers_tell_the_story(executed):
     assert xavier[0] == pytest.approx(0.63, rel=0.15) and xavier[1] == pytest.approx(0.23, rel=0.15)
     assert xavier[2] < 0.01 and 0.1 < xavier[3] < 1.5  # healthy
     assert 0.4 < he[1] < 0.9 and he[2] < 0.05
+
+
+def test_training_shows_who_learns_and_who_does_not(executed):
+    notebook, _ = executed
+    text = "".join(o.get("text", "") for o in outputs(notebook) if o.get("output_type") == "stream"
+                   and o.get("name") == "stdout")
+    assert "loss at step 0" in text, text
+    rows = {}
+    for line in text.split("loss at step 0", 1)[1].splitlines():
+        match = re.match(r"^(.+?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", line)
+        if match:
+            rows[match.group(1).strip()] = [float(value) for value in match.groups()[1:]]
+    assert set(rows) == {"std 0.01", "N(0, 1)", "Xavier (Glorot)", "He"}, text
+    # columns: loss at step 0, mean loss of the last 10 steps, mean accuracy of the last 10 steps
+    small, unit, xavier, he = rows["std 0.01"], rows["N(0, 1)"], rows["Xavier (Glorot)"], rows["He"]
+    assert small[0] == pytest.approx(2.303, abs=0.01) and small[1] >= 2.2 and small[2] < 0.2  # stuck at chance
+    assert unit[0] > 5 and unit[1] >= 2.2 and unit[2] < 0.2  # worse than chance, then chance
+    assert xavier[1] <= 0.3 and xavier[2] >= 0.95  # learns (reference: 0.04, 99%)
+    assert he[1] <= 0.3 and he[2] >= 0.95
 
 
 def test_quickstart_builds_links_and_exports(tmp_path):
