@@ -291,3 +291,140 @@ def test_time_limit_values_are_checked(monkeypatch):
             spin()
     elapsed, message = timed(custom_code)
     assert message.startswith("custom code ran longer than the time limit of 0.1 s") and elapsed < 1.5
+
+
+# -- init: numbers ---------------------------------------------------------------------------------------------
+def test_numpy_scalars_are_stored_as_plain_python_numbers():
+    normal = init.Normal(mean=np.float64(0.5), std=np.float32(0.1), seed=np.int64(7))
+    assert (normal.mean, normal.std, normal.seed) == (0.5, 0.1, 7)
+    assert [type(v) for v in (normal.mean, normal.std, normal.seed)] == [float, float, int]
+    assert repr(normal) == "Normal(mean=0.5, std=0.1, seed=7)"
+    assert init.Constant(np.int64(7)).get_config() == {"name": "Constant", "params": {"value": 7}}
+    assert type(init.Constant(np.int64(7)).value) is int
+    assert init.HeNormal(gain=np.float16(2)).gain == 2.0
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: init.TruncatedNormal(std=1e-320), InvalidValueError,
+     "TruncatedNormal: std is too small for float32, got 1e-320; expected at least 1.175e-38 (a subnormal std "
+     "samples zeros)"),
+    (lambda: init.Constant(10 ** 400), InvalidValueError,
+     "Constant: value must fit in float32 (|value| at most 3.403e+38), got an integer of 401 digits"),
+    (lambda: init.Constant(1e300), InvalidValueError,
+     "Constant: value must fit in float32 (|value| at most 3.403e+38), got 1e+300"),
+    (lambda: init.HeNormal(gain=4e38), InvalidValueError,
+     "HeNormal: gain must fit in float32 (|gain| at most 3.403e+38), got 4e+38"),
+    (lambda: init.Constant(True), InvalidTypeError, "Constant: value must be a number, got True"),
+    (lambda: init.Orthogonal(scale=np.True_), InvalidTypeError, "Orthogonal: scale must be a number, got np.True_"),
+    (lambda: init.Normal(seed=-1), InvalidValueError,
+     "Normal: seed must be None or an integer from 0 to 2**63 - 1, got -1"),
+    (lambda: init.Normal(seed=10 ** 400), InvalidValueError,
+     "Normal: seed must be None or an integer from 0 to 2**63 - 1, got an integer of 401 digits"),
+    (lambda: init.Uniform(1, 1 + 1e-9), InvalidValueError,
+     "Uniform: minval and maxval must differ in float32, got minval=1, maxval=1.000000001; expected bounds further "
+     "apart"),
+    (lambda: init.Uniform(-3e38, 3e38), InvalidValueError,
+     "Uniform: maxval - minval must fit in float32 (at most 3.403e+38), got minval=-3e+38, maxval=3e+38"),
+    (lambda: init.Normal(mean=3e38, std=1e37), InvalidValueError,
+     "Normal: mean ± 7·std must fit in float32 (at most 3.403e+38), got mean=3e+38, std=1e+37"),
+    (lambda: init.TruncatedNormal(mean=-3e38, std=5e37), InvalidValueError,
+     "TruncatedNormal: mean ± 2·std must fit in float32 (at most 3.403e+38), got mean=-3e+38, std=5e+37"),
+    (lambda: init.Normal().sample((10 ** 6, 10 ** 6)), InvalidValueError,
+     "shape (1000000, 1000000) holds 1000000000000 values, more than 2,147,483,647 (neuwidgets.init.MAX_SIZE); "
+     "expected a smaller shape"),
+])
+def test_numbers_that_do_not_fit_float32_are_refused(make, error, message):
+    assert refused(error, make) == message
+
+
+def test_numbers_at_the_edges_of_float32_are_kept():
+    assert init.Constant(-3.4e38).value == -3.4e38 and init.Constant(7e-39).value == 7e-39  # exact, subnormal
+    assert init.Normal(std=2e-38).std == 2e-38 and init.Orthogonal(scale=0).scale == 0
+    values = init.Uniform(1e7, 1e7 + 4, seed=1).sample((1000,)).numpy()
+    assert values.min() >= 1e7 and values.max() <= 1e7 + 4
+
+
+# -- stats and plots ---------------------------------------------------------------------------------------------
+def test_statistics_of_large_constants():
+    network = join(Input(3), Linear(2, weight=init.Constant(1e7), bias=init.Constant(-3.4e38)))
+    weight, bias = stats.weight_stats(network)
+    assert (weight.min, weight.max, weight.std, weight.counts.sum()) == (1e7, 1e7, 0.0, 6)
+    assert (weight.edges[0], weight.edges[-1]) == (1e7 - 1e4, 1e7 + 1e4)  # ±max(0.5, |v|·1e-3)
+    assert bias.counts.sum() == 2 and np.isfinite(bias.edges).all() and bias.edges[0] == bias.min
+    wide = stats.weight_stats(join(Input(50), Linear(40, weight=init.Normal(std=1e20, seed=1))))[0]
+    assert 0.9e20 < wide.std < 1.1e20 and abs(wide.mean) < 1e19  # the float32 sums overflow: scaled
+
+
+def test_plots_and_the_builder_draw_large_constants():
+    network = join(Input(3), Relu(2, weight=init.Constant(1e7)))
+    assert len(plotting.plot_weight_distributions(network).axes) == 2
+    builder = NetworkBuilder(join(Input(3), Relu(2, weight=init.Constant(1e7))))
+    assert builder.notice.get("ok", True) is True and len(builder.panels) == 2
+
+
+def test_activation_stats_checks_its_seed():
+    network = join(Input(3), Tanh(2, weight=init.Normal(std=1.0, seed=1)))
+    for seed in (-1, 1.5, "x", True):
+        assert refused(InvalidValueError, stats.activation_stats, network, seed=seed) == (
+            f"seed must be None or a non-negative integer, got {shown(seed)}")
+    assert stats.activation_stats(network, n_samples=5, seed=np.int64(3))[0].std == \
+        stats.activation_stats(network, n_samples=5, seed=3)[0].std
+
+
+def test_activation_memory_is_budgeted_before_anything_is_allocated(monkeypatch):
+    wide = join(Input(40_000_000), Linear(1))  # 40M parameters: within the command line's budget
+    assert stats.activation_memory(wide, 1000) == 4 * 3 * 1000 * 40_000_001
+    assert refused(InvalidValueError, stats.activation_stats, wide) == (
+        "activation statistics of 1,000 samples (40,000,001 values each, across the layers) need about 447.0 GiB, "
+        "more than the limit of 2.0 GiB; use fewer samples (at most 4 fit), or raise "
+        "neuwidgets.stats.ACTIVATION_MEMORY_LIMIT")
+    assert wide.layers[1]._variables == {}  # refused before the weight was even sampled
+    small_network = join(Input(3), Tanh(2))
+    monkeypatch.setattr(stats, "ACTIVATION_MEMORY_LIMIT", 100)
+    assert refused(InvalidValueError, stats.activation_stats, small_network, inputs=np.zeros((10, 3))).endswith(
+        "need about 600 bytes, more than the limit of 100 bytes; use fewer samples (at most 1 fit), or raise "
+        "neuwidgets.stats.ACTIVATION_MEMORY_LIMIT")
+    monkeypatch.setattr(stats, "ACTIVATION_MEMORY_LIMIT", None)
+    assert len(stats.activation_stats(small_network, n_samples=10)) == 1
+
+
+def test_plot_arguments_are_checked():
+    network = join(Input(3), Relu(2))
+    for value in ("x", 0, 1.5, True):
+        assert refused(InvalidValueError, plotting.plot_weight_distributions, network, ncols=value) == (
+            f"ncols must be None or a positive integer, got {shown(value)}")
+    assert refused(InvalidValueError, plotting.plot_weight_distributions, network, max_panels=-1) == (
+        "max_panels must be None or a positive integer, got -1")
+
+
+def test_a_large_network_gets_a_bounded_weight_figure():
+    network = join(Input(2), *[Tanh(2, name=f"t{i}") for i in range(30)])  # 60 variables
+    figure = plotting.plot_weight_distributions(network)
+    summary, *panels = figure.axes
+    assert len(panels) == 24 and summary.get_title(loc="left") == (
+        "std of every parameter (60) by layer; zeros (constants) left out")
+    titles = [panel.get_title(loc="left") for panel in panels]
+    assert titles[:2] == ["weight of t0", "bias of t0"] and titles[-2:] == ["weight of t29", "bias of t29"]
+    assert figure._suptitle.get_text() == "initial parameter distributions of 24 of 60 parameters (evenly spaced " \
+                                          "layers)"
+    assert tuple(figure.get_size_inches()) == (16.8, 3.1 * 7)
+    assert len(plotting.plot_weight_distributions(network, max_panels=None).axes) == 60
+
+
+def test_a_deep_depth_chart_labels_a_few_layers():
+    network = join(Input(2), *[Tanh(2) for _ in range(60)])
+    figure = plotting.plot_activation_stats(network, n_samples=20)
+    ticks = figure.axes[0].get_xticks()
+    assert 4 <= len(ticks) <= 12 and all(float(t).is_integer() for t in ticks)
+
+
+# -- predict ------------------------------------------------------------------------------------------------------
+def test_predict_refuses_what_is_not_numbers():
+    network = join(Input(3), Relu(2))
+    assert refused(InvalidTypeError, network.predict, "abc") == (
+        "predict: x must be numbers of shape (?, 3), got str 'abc': could not convert string to float: 'abc'")
+    assert refused(InvalidTypeError, network.predict, [[1, 2], [3]]).startswith(
+        "predict: x must be numbers of shape (?, 3), got list [[1, 2], [3]]: setting an array element")
+    assert refused(ShapeError, network.predict, 5.0) == (
+        "predict: x must have shape (?, 3) (samples first), got a single number 5.0")
+    assert isinstance(refused(NeuwidgetsError, network.predict, np.zeros((2, 4))), str)
