@@ -270,3 +270,15 @@ def test_trusted_code_that_ends_the_process_does_not_end_in_success(tmp_path, ca
                               "running the design's custom code ended with exit status 0 (os._exit, a crash or a "
                               "kill in that code?); no image was written"]
     assert not (tmp_path / "w.png").exists()
+
+
+def test_trust_without_custom_code_renders_in_this_process(tmp_path, capsys, monkeypatch):
+    from neuwidgets import plotting
+    drawn = []
+    original = plotting.plot_weight_distributions
+    monkeypatch.setattr(plotting, "plot_weight_distributions", lambda network, **kw: drawn.append(network) or
+                        original(network, **kw))
+    monkeypatch.setattr(cli.subprocess, "Popen", None)  # no child process
+    status, out, _ = run(capsys, "render", EXAMPLES / "tied_relu.json", "-o", tmp_path / "w.png", "--trust",
+                         "--dpi", "30")
+    assert (status, out) == (0, f"wrote {tmp_path / 'w.png'}\n") and len(drawn) == 1
