@@ -6,6 +6,7 @@ designs side by side on the digits and draws their curves. A bad file gives one 
 stderr and exit status 2."""
 import argparse
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,13 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 #: Designs larger than this are refused before anything is allocated.
 MAX_PARAMETERS = 50_000_000
+#: Default of ``render --time-limit``: seconds to build a trusted design's network.
+TRUSTED_BUILD_SECONDS = 60.0
+#: Designs of more layers report their progress on stderr.
+PROGRESS_LAYERS = 50
+MAX_PANELS = 24  # plotting.MAX_PANELS, without importing matplotlib for --help
+#: Extensions of the image files render writes (matplotlib's formats that need nothing more).
+IMAGE_FORMATS = ("png", "svg", "svgz", "pdf", "jpg", "jpeg", "webp", "gif", "tif", "tiff", "eps", "ps")
 QUICKSTART = Path(__file__).resolve().parent.parent / "examples" / "quickstart.ipynb"
 
 
@@ -28,15 +36,24 @@ def _parser():
     render = commands.add_parser(
         "render", help="draw a saved design's initial distributions to image files",
         description="Build the network of a saved design (JSON) and draw its initial weight "
-                    "distributions (and the signal through depth) to image files.")
+                    "distributions (and the signal through depth) to image files. A design with more than "
+                    f"{MAX_PANELS} parameters gets {MAX_PANELS} panels of evenly spaced layers under a chart "
+                    f"of every parameter's std; one of more than {PROGRESS_LAYERS} layers reports its "
+                    "progress on stderr.")
     render.add_argument("design", help="design file written by NetworkBuilder.save or NetworkSpec.to_json")
-    render.add_argument("-o", "--output", help="image file for the weight distributions "
-                        "(default: the design's name with -weights.png)")
+    render.add_argument("-o", "--output", help="image file for the weight distributions; its extension picks "
+                        "the format (.png, .svg, .pdf, ...; default: the design's name with -weights.png)")
     render.add_argument("--activations", metavar="PATH", help="also draw activation and gradient std "
                         "through depth to this image file")
     render.add_argument("--dpi", type=int, default=120, help="resolution of the images (default 120)")
+    render.add_argument("--samples", type=int, default=1000, help="random inputs for --activations "
+                        "(default 1000; fewer for very wide networks)")
     render.add_argument("--trust", action="store_true", help="run the design's custom initializer code; "
-                        "read that code first: it runs with your permissions")
+                        "read that code first: it runs with your permissions, in a separate process")
+    render.add_argument("--time-limit", type=float, default=TRUSTED_BUILD_SECONDS, metavar="SECONDS",
+                        help="with --trust, stop building the network (where the custom code runs) after this "
+                        f"many seconds (default {TRUSTED_BUILD_SECONDS:g}; 0: no limit)")
+    render.add_argument("--child-report", help=argparse.SUPPRESS)  # set by --trust for its child process
     commands.add_parser("demo", help="open the quickstart notebook in JupyterLab",
                         usage="python -m neuwidgets demo [JupyterLab options, e.g. --port 8899 --no-browser]",
                         description="Open examples/quickstart.ipynb in JupyterLab (needs "
@@ -63,36 +80,84 @@ def _parser():
     return parser
 
 
-def _writable(path):
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise CommandError(f"cannot write {str(path)!r}: it is a folder; expected an image file name")
-    if not folder.is_dir():
-        raise CommandError(f"cannot write {str(path)!r}: the folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise CommandError(f"cannot write {str(path)!r}: permission denied")
-    return path
+def _output(path, flag):
+    """The image file ``path`` given to ``flag``, refused before any work when it cannot be
+    written (see files.check_writable) or its extension is not one of IMAGE_FORMATS."""
+    from .errors import NeuwidgetsError, shown
+    from .files import check_writable
+    try:
+        check_writable(path)
+    except NeuwidgetsError as exc:
+        raise CommandError(f"{flag}: {exc}") from None
+    if Path(path).suffix.lower().lstrip(".") not in IMAGE_FORMATS:
+        raise CommandError(f"{flag} {shown(str(path))}: expected an image file name ending in "
+                           f"{', '.join('.' + name for name in IMAGE_FORMATS)} (the format follows the extension)")
+    return Path(path)
+
+
+def _check_distinct(design, outputs):
+    """Refuse two of the design, -o and --activations naming one file (through links too)."""
+    from .errors import shown
+    real = {}
+    for flag, path in [("the design", design), *outputs]:
+        other = real.setdefault(os.path.realpath(path), flag)
+        if other != flag:
+            expected = "an image file other than the design" if other == "the design" else "two different files"
+            raise CommandError(f"{other} and {flag} name the same file {shown(str(path))}; expected {expected}")
 
 
 def render(args):
     from .errors import NeuwidgetsError
-    from .spec import NetworkSpec
-    design = Path(args.design)
-    try:
-        text = design.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {str(design)!r}: {getattr(exc, 'strerror', None) or exc}") from None
-    outputs = [_writable(args.output or design.with_name(design.stem + "-weights.png"))]
-    if args.activations:
-        outputs.append(_writable(args.activations))
+    from .files import read_design
     if args.dpi < 10 or args.dpi > 1200:
         raise CommandError(f"--dpi must be from 10 to 1200, got {args.dpi}")
+    if args.samples < 1:
+        raise CommandError(f"--samples must be a positive whole number, got {args.samples}")
+    if not args.time_limit >= 0 or args.time_limit == float("inf"):
+        raise CommandError(f"--time-limit must be a number of seconds, 0 or more (0: no limit), got {args.time_limit}")
+    design = Path(args.design)
     try:
-        spec = NetworkSpec.from_json(text, trust=args.trust)
-        result = spec.build_report(max_parameters=MAX_PARAMETERS)
+        text = read_design(design)
+    except NeuwidgetsError as exc:
+        raise CommandError(str(exc)) from None
+    outputs = [("-o", _output(args.output or design.with_name(design.stem + "-weights.png"), "-o"))]
+    if args.activations:
+        outputs.append(("--activations", _output(args.activations, "--activations")))
+    _check_distinct(design, outputs)
+    if args.trust and not args.child_report and _holds_custom_code(text):
+        return _render_in_child(args, design, [path for _, path in outputs])
+    try:
+        for path in _render(args, design, text, [path for _, path in outputs]):
+            print(f"wrote {path}", flush=True)
     except NeuwidgetsError as exc:
         raise CommandError(f"{design}: {exc}") from None
+
+
+def _holds_custom_code(text):
+    """Whether the design text has custom code to run (text that is not a design has none:
+    reading it in this process reports what is wrong)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and bool(data.get("custom"))
+
+
+def _render(args, design, text, outputs):
+    """Build and draw ``design``; yields each image file once written."""
+    import io
+    from . import limits, plotting
+    from .files import write_atomic
+    from .spec import NetworkSpec
+    spec = NetworkSpec.from_json(text, trust=args.trust)
+    large = len(spec.layers) > PROGRESS_LAYERS
+    progress = (lambda message: print(f"neuwidgets render: {message}", file=sys.stderr, flush=True)) if large \
+        else (lambda message: None)
+    progress(f"building {len(spec.layers):,} layers")
+    with limits.time_limit(args.time_limit if args.trust and spec.data["custom"] and args.time_limit else None,
+                           f"building the network of {design.name} (which runs its custom initializer code)",
+                           how="pass --time-limit SECONDS (0: no limit)"):
+        result = spec.build_report(max_parameters=MAX_PARAMETERS)
     untrusted = sorted({spec.entry(e["layer"])["parameters"][e["parameter"]]["initializer"]["name"]
                         for e in result.errors if e["kind"] == "untrusted"})
     if untrusted:
@@ -100,16 +165,73 @@ def render(args):
                            "read it in the file, then pass --trust to run it")
     if result.errors:
         raise CommandError(f"{design}: {spec.describe(result.errors[0])}")
-    from . import plotting
-    figures = [plotting.plot_weight_distributions(result.network)]
-    if args.activations:
-        figures.append(plotting.plot_activation_stats(result.network, title=f"{design.name}: {result.network}"))
-    for figure, path in zip(figures, outputs):
-        try:
-            figure.savefig(path, dpi=args.dpi)
-        except (OSError, ValueError) as exc:
-            raise CommandError(f"cannot write {str(path)!r}: {getattr(exc, 'strerror', None) or exc}") from None
-        print(f"wrote {path}")
+    drawings = [("weight distributions", lambda: plotting.plot_weight_distributions(result.network))]
+    if len(outputs) > 1:
+        drawings.append(("activation statistics", lambda: plotting.plot_activation_stats(
+            result.network, n_samples=args.samples, title=f"{design.name}: {result.network}")))
+    for (what, draw), path in zip(drawings, outputs):
+        progress(f"drawing the {what}")
+        buffer = io.BytesIO()
+        draw().savefig(buffer, format=path.suffix.lower().lstrip("."), dpi=args.dpi)
+        write_atomic(path, buffer.getvalue(), where=None)
+        yield path
+
+
+def _render_in_child(args, design, outputs):
+    """``render --trust``: the design's custom code runs in a child process (``python -m
+    neuwidgets render ... --child-report FILE``), whose output is passed on. The child
+    writes a report when it ends normally; without one (custom code called ``os._exit``,
+    crashed the interpreter, was killed) or with an image missing, this says so and
+    returns 2, never 0."""
+    import json
+    import signal
+    import tempfile
+    import threading
+    before = {path: _identity(path) for path in outputs}
+    with tempfile.TemporaryDirectory(prefix="neuwidgets-render-") as folder:
+        report_file = Path(folder) / "report.json"
+        command = [sys.executable, "-m", "neuwidgets", "render", str(design), "-o", str(outputs[0]),
+                   *(["--activations", str(outputs[1])] if len(outputs) > 1 else []), "--dpi", str(args.dpi),
+                   "--samples", str(args.samples), "--time-limit", repr(args.time_limit), "--trust",
+                   "--child-report", str(report_file)]
+        package_root = str(Path(__file__).resolve().parent.parent)  # the child imports this same neuwidgets
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root,
+                                                                          os.environ.get("PYTHONPATH")]))}
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        relays = [threading.Thread(target=_relay, args=(stream, target), daemon=True)
+                  for stream, target in ((child.stdout, sys.stdout), (child.stderr, sys.stderr))]
+        for relay in relays:
+            relay.start()
+        status = child.wait()
+        for relay in relays:
+            relay.join()
+        report = json.loads(report_file.read_text()) if report_file.exists() else None
+    written = [path for path in outputs if _identity(path) not in (None, before[path])]
+    if report is None:
+        how = (f"signal {signal.Signals(-status).name}" if status < 0 and -status in signal.valid_signals()
+               else f"exit status {status}")
+        done = f"only {', '.join(repr(str(p)) for p in written)} was written" if written else "no image was written"
+        raise CommandError(f"{design}: rendering stopped before it finished: the process running the design's "
+                           f"custom code ended with {how} (os._exit, a crash or a kill in that code?); {done}")
+    missing = [path for path in outputs if path not in written]
+    if report["status"] == 0 and missing:
+        raise CommandError(f"{design}: rendering ended without writing {', '.join(repr(str(p)) for p in missing)}")
+    return report["status"]
+
+
+def _identity(path):
+    """What tells a rewritten file from the old one (write_atomic makes a new file)."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns, status.st_size
+
+
+def _relay(stream, target):
+    for line in iter(stream.readline, b""):
+        target.write(line.decode("utf-8", "replace"))
+        target.flush()
 
 
 def demo(args):
@@ -150,20 +272,17 @@ class _ProgressBar:
 def train(args):
     from . import datasets, plotting, training
     from .errors import NeuwidgetsError
+    from .files import read_design
     from .spec import NetworkSpec
     first = Path(args.designs[0])
-    output = _writable(args.output or first.with_name(first.stem + "-training.png"))
+    output = _output(args.output or first.with_name(first.stem + "-training.png"), "-o")
     if args.dpi < 10 or args.dpi > 1200:
         raise CommandError(f"--dpi must be from 10 to 1200, got {args.dpi}")
     stems = [Path(path).stem for path in args.designs]
     specs = {}
     for path, stem in zip(args.designs, stems):
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or exc}") from None
-        try:
-            spec = NetworkSpec.from_json(text, trust=args.trust)
+            spec = NetworkSpec.from_json(read_design(path), trust=args.trust)
         except NeuwidgetsError as exc:
             raise CommandError(f"{path}: {exc}") from None
         if spec.data["custom"] and not spec.trusted:
@@ -208,12 +327,15 @@ def main(argv=None):
     if args.lab_options and args.command != "demo":
         parser.error(f"unrecognized arguments: {' '.join(args.lab_options)}")
     try:
-        return {"render": render, "demo": demo, "train": train}[args.command](args) or 0
+        status = {"render": render, "demo": demo, "train": train}[args.command](args) or 0
     except CommandError as exc:
         print(f"neuwidgets {args.command}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        status = EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    if getattr(args, "child_report", None):  # render --trust's child: it ended normally
+        Path(args.child_report).write_text(json.dumps({"status": status}))
+    return status
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import random
 
 import numpy as np
 
-
 from .errors import InitializerError, InvalidTypeError, InvalidValueError, shown
 
 __all__ = [
@@ -52,6 +51,14 @@ def fans(shape):
     return shape[-2] * receptive_field, shape[-1] * receptive_field
 
 
+#: Largest float32 magnitude (a larger value, bound or scale is infinity in float32) and
+#: the smallest normal one (a smaller std, gain or scale samples zeros).
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_TINY = 1.1754943508222875e-38
+#: Most values one sample may hold (2**31 - 1, 8 GiB of float32): a sanity limit.
+MAX_SIZE = 2 ** 31 - 1
+
+
 def _check_shape(shape):
     if isinstance(shape, numbers.Integral):
         shape = (shape,)
@@ -62,29 +69,59 @@ def _check_shape(shape):
     # Integers only: int(2.5) would silently truncate a dimension.
     if dims is None or isinstance(shape, str) or any(
             isinstance(dim, bool) or not isinstance(dim, numbers.Integral) for dim in dims):
-        raise InvalidTypeError(f"shape must be a tuple of positive integers, got {shape!r}")
+        raise InvalidTypeError(f"shape must be a tuple of positive integers, got {shown(shape)}")
     shape = tuple(int(dim) for dim in dims)
     if not shape or any(dim < 1 for dim in shape):
-        raise InvalidValueError(f"shape must be a non-empty tuple of positive integers, got {shape!r}")
+        raise InvalidValueError(f"shape must be a non-empty tuple of positive integers, got {shown(shape)}")
+    if math.prod(shape) > MAX_SIZE:
+        raise InvalidValueError(f"shape {shown(shape)} holds {shown(math.prod(shape))} values, more than "
+                                f"{MAX_SIZE:,} (neuwidgets.init.MAX_SIZE); expected a smaller shape")
     return shape
 
 
 def _check_number(owner, name, value, positive=False):
+    """``value`` as a plain ``int`` or ``float`` (NumPy scalars too: ``np.float32(0.1)``
+    becomes ``0.1``, its shortest text, not ``0.10000000149011612``), or a clear error:
+    not a number (a bool is not), not finite, beyond float32 (|value| > FLOAT32_MAX), or,
+    when ``positive`` (a std, gain or scale), not at least FLOAT32_TINY."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidTypeError(f"{owner}: {name} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise InvalidValueError(f"{owner}: {name} must be finite, got {value!r}")
-    if positive and value <= 0:
-        raise InvalidValueError(f"{owner}: {name} must be greater than 0, got {value!r}")
+        raise InvalidTypeError(f"{owner}: {name} must be a number, got {shown(value)}")
     # A plain Python number: configs stay JSON-ready and reprs read Normal(std=0.1), not np.float32(...).
-    return int(value) if isinstance(value, numbers.Integral) else float(value)
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+    elif isinstance(value, np.floating):
+        value = float(str(value))  # the shortest text that is this number in its own precision
+    else:
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidValueError(f"{owner}: {name} must be finite, got {shown(value)}")
+    if abs(value) > FLOAT32_MAX:
+        raise InvalidValueError(f"{owner}: {name} must fit in float32 (|{name}| at most {FLOAT32_MAX:.4g}), "
+                                f"got {shown(value)}")
+    if positive and value <= 0:
+        raise InvalidValueError(f"{owner}: {name} must be greater than 0, got {shown(value)}")
+    if positive and value < FLOAT32_TINY:
+        raise InvalidValueError(f"{owner}: {name} is too small for float32, got {shown(value)}; expected at "
+                                f"least {FLOAT32_TINY:.4g} (a subnormal {name} samples zeros)")
+    return value
+
+
+#: How many std from the mean a normal sample may reach (a 2**31-value sample reaches 6.3).
+NORMAL_REACH = 7
+
+
+def _check_spread(owner, mean, std, reach):
+    """``mean ± reach·std`` (where the samples go) must stay inside float32."""
+    if abs(mean) + reach * std > FLOAT32_MAX:
+        raise InvalidValueError(f"{owner}: mean ± {reach:g}·std must fit in float32 (at most {FLOAT32_MAX:.4g}), "
+                                f"got mean={shown(mean)}, std={shown(std)}")
 
 
 def _check_seed(owner, seed):
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2 ** 63:
-        raise InvalidValueError(f"{owner}: seed must be None or an integer from 0 to 2**63 - 1, got {seed!r}")
+        raise InvalidValueError(f"{owner}: seed must be None or an integer from 0 to 2**63 - 1, got {shown(seed)}")
     return int(seed)
 
 
@@ -212,6 +249,7 @@ class Normal(Initializer):
     def __init__(self, mean=0, std=0.01, seed=None):
         self.mean = _check_number("Normal", "mean", mean)
         self.std = _check_number("Normal", "std", std, positive=True)
+        _check_spread("Normal", self.mean, self.std, NORMAL_REACH)
         self.seed = _check_seed("Normal", seed)
 
     def sample(self, shape):
@@ -237,8 +275,16 @@ class Uniform(Initializer):
     def __init__(self, minval=0, maxval=1, seed=None):
         self.minval = _check_number("Uniform", "minval", minval)
         self.maxval = _check_number("Uniform", "maxval", maxval)
-        if not minval < maxval:
-            raise InvalidValueError(f"Uniform: minval must be less than maxval, got minval={minval!r}, maxval={maxval!r}")
+        if not self.minval < self.maxval:
+            raise InvalidValueError(f"Uniform: minval must be less than maxval, got minval={shown(minval)}, "
+                                    f"maxval={shown(maxval)}")
+        # sampled in float32 as minval + (maxval - minval) * u
+        if not np.float32(self.minval) < np.float32(self.maxval):
+            raise InvalidValueError(f"Uniform: minval and maxval must differ in float32, got minval={shown(minval)}, "
+                                    f"maxval={shown(maxval)}; expected bounds further apart")
+        if self.maxval - self.minval > FLOAT32_MAX:
+            raise InvalidValueError(f"Uniform: maxval - minval must fit in float32 (at most {FLOAT32_MAX:.4g}), got "
+                                    f"minval={shown(minval)}, maxval={shown(maxval)}")
         self.seed = _check_seed("Uniform", seed)
 
     def sample(self, shape):
@@ -267,6 +313,7 @@ class TruncatedNormal(Initializer):
     def __init__(self, mean=0, std=0.05, seed=None):
         self.mean = _check_number("TruncatedNormal", "mean", mean)
         self.std = _check_number("TruncatedNormal", "std", std, positive=True)
+        _check_spread("TruncatedNormal", self.mean, self.std, 2)
         self.seed = _check_seed("TruncatedNormal", seed)
 
     def sample(self, shape):

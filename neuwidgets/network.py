@@ -158,9 +158,18 @@ class Network:
         ``(samples, *input_shape[1:])`` (NumPy in, NumPy out); ``batch_size`` rows at a
         time (all at once if None). Raises :class:`ShapeError` for inputs of another shape.
 
-        Raises :class:`InvalidValueError` unless ``batch_size`` is None or a positive integer.
+        Raises :class:`InvalidValueError` unless ``batch_size`` is None or a positive integer,
+        and :class:`InvalidTypeError` for inputs that are not numbers (text, objects).
         """
-        x = np.asarray(x, dtype=np.float32)
+        from .errors import shown
+        try:
+            x = np.asarray(x, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise InvalidTypeError(f"predict: x must be numbers of shape {format_shape(self.input_shape)}, got "
+                                   f"{type(x).__name__} {shown(x)}: {str(exc)[:100]}") from None
+        if x.ndim == 0:
+            raise ShapeError(f"predict: x must have shape {format_shape(self.input_shape)} (samples first), "
+                             f"got a single number {shown(x.item())}")
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
                                        or batch_size < 1):
             raise InvalidValueError(f"predict: batch_size must be None or a positive integer, got {batch_size!r}")

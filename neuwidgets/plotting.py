@@ -16,6 +16,7 @@ text, axes and data use mid-luminance colours readable on light and dark themes.
 """
 import io
 import math
+import numbers
 
 import matplotlib
 import numpy as np
@@ -24,12 +25,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from . import init
-from .errors import InvalidTypeError, InvalidValueError
+from .errors import InvalidTypeError, InvalidValueError, shown
 from .stats import activation_stats, weight_stats
 
 __all__ = ["plot_weight_distributions", "plot_activation_stats", "plot_activation_comparison",
-           "plot_parameter", "plot_depth", "figure_to_png", "panel_png", "depth_chart_png",
-           "theoretical_density", "NotebookFigure", "PALETTE",
+           "plot_parameter", "plot_depth", "plot_std_by_layer", "MAX_PANELS", "figure_to_png", "panel_png",
+           "depth_chart_png", "theoretical_density", "NotebookFigure", "PALETTE",
            "plot_phase_diagram", "plot_jacobian_spectrum", "plot_signal_propagation", "plot_training"]
 
 #: Okabe-Ito colours of mid luminance: distinguishable (also for colour-blind readers)
@@ -67,6 +68,8 @@ _SMALL = {**_STYLE, "font.size": 6.5, "axes.titlesize": 7, "axes.labelsize": 6.5
 # The builder's images are shown at their natural size: text a little larger.
 _WIDGET = {**_SMALL, "font.size": 8, "axes.labelsize": 8, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5,
            "legend.fontsize": 7.5}
+
+_MAX_TICKS = 40  # layers in a depth chart labelled one by one
 
 
 class NotebookFigure(Figure):
@@ -206,31 +209,98 @@ def plot_parameter(record, ax, legend=True):
     return ax
 
 
-def plot_weight_distributions(network, bins=50, ncols=None):
+#: Panels :func:`plot_weight_distributions` draws at most by default; a larger network
+#: gets that many, evenly spaced through it, under a chart of every parameter's std.
+MAX_PANELS = 24
+
+
+def _check_count(value, name, allow_none=True):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise InvalidValueError(f"{name} must be {'None or ' if allow_none else ''}a positive integer, "
+                                f"got {shown(value)}")
+    return int(value)
+
+
+def plot_weight_distributions(network, bins=50, ncols=None, max_panels=MAX_PANELS):
     """A ``Figure`` with one panel (:func:`plot_parameter`) per distinct parameter
     variable of ``network`` (:func:`~neuwidgets.stats.weight_stats`): a shared
     variable is drawn once, titled with every layer that uses it.
 
     ``ncols`` panels per row (default: 2 when every layer has a weight and a bias,
-    else up to 3). A network without parameters gives a figure with a note and no
-    axes. Raises what :func:`~neuwidgets.stats.weight_stats` raises.
+    else up to 3). ``max_panels`` (None: no limit) bounds the figure: a network with
+    more variables gets ``max_panels`` panels, evenly spaced through it (the first and
+    the last included), under a chart of every variable's std by layer
+    (:func:`plot_std_by_layer`), so the figure's size and drawing time stay bounded. A
+    network without parameters gives a figure with a note and no axes. Raises
+    :class:`InvalidValueError` for a bad ``ncols`` or ``max_panels`` and what
+    :func:`~neuwidgets.stats.weight_stats` raises.
     """
+    ncols = _check_count(ncols, "ncols")
+    max_panels = _check_count(max_panels, "max_panels")
     records = weight_stats(network, bins=bins)
     with matplotlib.rc_context(_STYLE):
         if not records:
             fig = _new_figure(5, 1.2)
             fig.text(0.5, 0.5, "this network has no parameters", ha="center", va="center")
             return fig
+        shown_records = records
+        if max_panels is not None and len(records) > max_panels:
+            shown_records = _evenly_spaced_layers(records, max_panels)
+        summary = shown_records is not records
         if ncols is None:
-            ncols = 2 if len(records) % 2 == 0 else min(3, len(records))
-        ncols = max(1, min(int(ncols), len(records)))
-        nrows = math.ceil(len(records) / ncols)
-        fig = _new_figure(4.2 * ncols, 3.1 * nrows, layout="constrained")
-        for index, record in enumerate(records):
-            ax = fig.add_subplot(nrows, ncols, index + 1)
-            plot_parameter(record, ax)
-        fig.suptitle("initial parameter distributions", color=PALETTE["text"])
+            ncols = 4 if summary else 2 if len(records) % 2 == 0 else 3
+        ncols = min(ncols, len(shown_records))
+        nrows = math.ceil(len(shown_records) / ncols)
+        fig = _new_figure(max(4.2 * ncols, 8.0 * summary), 3.1 * (nrows + summary), layout="constrained")
+        grid = fig.add_gridspec(nrows + summary, ncols)
+        if summary:
+            plot_std_by_layer(records, fig.add_subplot(grid[0, :]), network)
+        for index, record in enumerate(shown_records):
+            plot_parameter(record, fig.add_subplot(grid[summary + index // ncols, index % ncols]))
+        fig.suptitle("initial parameter distributions" + (
+            f" of {len(shown_records)} of {len(records):,} parameters (evenly spaced layers)" if summary else ""),
+            color=PALETTE["text"])
     return fig
+
+
+def _evenly_spaced_layers(records, max_panels):
+    """The records of evenly spaced owner layers (the first and the last included), at
+    most ``max_panels`` of them: a layer's weight and bias stay together."""
+    layers = {}
+    for record in records:
+        layers.setdefault(record["layers"][0], []).append(record)
+    groups = list(layers.values())
+    count = max(1, max_panels // max(len(group) for group in groups))
+    picks = np.unique(np.linspace(0, len(groups) - 1, count).round().astype(int))
+    return [record for index in picks for record in groups[index]][:max_panels]
+
+
+def plot_std_by_layer(records, ax, network):
+    """Draw the std of every parameter variable (measured: dots; expected: the
+    initializer's :meth:`~neuwidgets.init.Initializer.expected_std`, a line) against the
+    position of its owner layer in ``network.layers``, one series per parameter name
+    (weight, bias), on a log y axis into ``ax``. A std of 0 (a constant) is a gap.
+    ``records``: :class:`~neuwidgets.stats.ParameterStats`. Returns ``ax``.
+    """
+    position = {layer.name: index for index, layer in enumerate(network.layers)}
+    for parameter, colour in zip(dict.fromkeys(record["parameter"] for record in records), _CYCLE):
+        mine = [record for record in records if record["parameter"] == parameter]
+        x = [position[record["layers"][0]] for record in mine]
+        ax.plot(x, _positive([record["std"] for record in mine]), "o", markersize=2.5, color=colour,
+                label=f"{parameter} std measured")
+        expected = [record.get("expected_std") for record in mine]
+        ax.plot(x, _positive([np.nan if value is None else value for value in expected]), color=colour,
+                linewidth=1.0, alpha=0.7, label=f"{parameter} std expected")
+    ax.set_yscale("log")
+    ax.set_xlabel("layer")
+    ax.set_ylabel("std (log scale)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, axis="y")
+    ax.set_title(f"std of every parameter ({len(records):,}) by layer; zeros (constants) left out", loc="left")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return ax
 
 
 def _positive(values):
@@ -269,7 +339,7 @@ def plot_depth(records, ax_std, ax_fraction=None, compact=False):
     ax_fraction.set_ylabel("fraction of outputs")
     std = _positive([record["std"] for record in records])
     grad = _positive([record["grad_std"] for record in records])
-    marker = dict(marker="o", markersize=3 if compact else 4)
+    marker = dict(marker="o", markersize=3 if compact else 4) if len(records) <= _MAX_TICKS else {}
     ax_std.plot(positions, std, color=PALETTE["measured"], linewidth=1.6, label="activation std", **marker)
     ax_std.plot(positions, grad, color=PALETTE["gradient"], linewidth=1.6, linestyle="--",
                 label="gradient std (dL/dz)", **marker)
@@ -286,12 +356,13 @@ def plot_depth(records, ax_std, ax_fraction=None, compact=False):
     labels = [str(p) for p in positions] if by_index else names
     for ax in ((ax_std,) if twin else (ax_std, ax_fraction)):
         ax.set_xlim(0.4, len(records) + 0.6)
-        ax.set_xticks(positions)
-        if by_index:
-            ax.set_xticklabels(labels)
-            ax.set_xlabel("layer")
+        if len(records) > _MAX_TICKS:  # a tick per layer would be unreadable and slow to lay out
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
         else:
-            ax.set_xticklabels(labels, rotation=30, ha="right")
+            ax.set_xticks(positions)
+            ax.set_xticklabels(labels, **({} if by_index else {"rotation": 30, "ha": "right"}))
+        if by_index:
+            ax.set_xlabel("layer")
     return ax_std, ax_fraction
 
 

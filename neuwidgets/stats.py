@@ -12,6 +12,7 @@ Two kinds of records, each a small dataclass that also reads like a dict
 - :class:`ActivationStats`, one per layer after the input (:func:`activation_stats`).
 """
 import dataclasses
+import math
 import numbers
 from typing import Any, Optional, Tuple
 
@@ -19,13 +20,17 @@ import numpy as np
 import tensorflow as tf
 
 from . import init
-from .errors import InvalidTypeError, InvalidValueError, ShapeError
+from .errors import InvalidTypeError, InvalidValueError, ShapeError, shown
 from .layers.base import Layer, Transposed
 from .shapes import format_shape
 
 __all__ = ["ParameterStats", "ActivationStats", "parameter_stats", "weight_stats",
-           "activation_stats", "SATURATION_THRESHOLD"]
+           "activation_stats", "activation_memory", "SATURATION_THRESHOLD", "ACTIVATION_MEMORY_LIMIT"]
 
+#: Most memory, in bytes, :func:`activation_stats` may need (see
+#: :func:`activation_memory`): 2 GiB. None: no limit. Wider networks or more samples are
+#: refused before anything is allocated.
+ACTIVATION_MEMORY_LIMIT = 2 * 1024 ** 3
 #: A tanh unit is saturated when |a| > 0.99; a logistic one when a < 0.01 or a > 0.99.
 SATURATION_THRESHOLD = 0.99
 
@@ -148,6 +153,28 @@ def _histogram(values, bins):
     return np.histogram(finite, bins=bins)
 
 
+def _histogram_range(minimum, maximum):
+    """The histogram's range: the values' own, or for all-equal values ``v`` (a constant)
+    ``v ± max(0.5, |v|·1e-3)`` (numpy's ±0.5, widened where float32 cannot tell
+    ``v ± 0.5`` from ``v``: 1e7 and above), kept inside float32."""
+    if minimum != maximum:
+        return minimum, maximum
+    pad = max(0.5, abs(minimum) * 1e-3)
+    if abs(minimum) + pad > init.FLOAT32_MAX:
+        return (minimum - 2 * pad, minimum) if minimum > 0 else (minimum, minimum + 2 * pad)
+    return minimum - pad, minimum + pad
+
+
+def _moments(values, scale):
+    """Mean and std of a float32 tensor; computed on ``values / scale`` when the sums
+    overflow float32 (values of 1e20 have a variance of 1e40)."""
+    mean, std = float(tf.reduce_mean(values)), float(tf.math.reduce_std(values))
+    if not (np.isfinite(mean) and np.isfinite(std)) and scale > 0:
+        scaled = values / scale
+        mean, std = scale * float(tf.reduce_mean(scaled)), scale * float(tf.math.reduce_std(scaled))
+    return mean, std
+
+
 def _check_bins(bins):
     if isinstance(bins, bool) or not isinstance(bins, numbers.Integral) or bins < 1:
         raise InvalidValueError(f"bins must be a positive integer, got {bins!r}")
@@ -167,14 +194,15 @@ def _resolve_layer(network, layer):
     raise InvalidTypeError(f"layer must be a Layer or a layer name, got {type(layer).__name__} {layer!r}")
 
 
-def parameter_stats(network, layer, parameter, bins=50):
+def parameter_stats(network, layer, parameter, bins=50, sharing=None):
     """Statistics of ONE parameter variable: a :class:`ParameterStats` record.
 
     ``network``: the :class:`~neuwidgets.network.Network` the layer belongs to (used
     to find every layer sharing the variable; the owner, the first of them in layer
     order, gives ``parameter``, ``initializer`` and ``expected_std``), or None for a
     standalone layer. ``layer``: a layer or a layer name; ``parameter``: ``"weight"``
-    or ``"bias"``; ``bins``: number of histogram bins.
+    or ``"bias"``; ``bins``: number of histogram bins; ``sharing``: ``network.sharing()``
+    when the caller has it (:func:`weight_stats` computes it once, not once per variable).
 
     Creates the variable if it does not exist yet. Raises :class:`InvalidValueError`
     for an unknown layer or parameter or bad ``bins``, :class:`InvalidTypeError` for a
@@ -187,7 +215,10 @@ def parameter_stats(network, layer, parameter, bins=50):
         raise InvalidValueError(f"{layer} has no parameter {parameter!r}; "
                                 f"parameters: {', '.join(layer.parameters) or 'none'}")
     variable = layer.variable(parameter)
-    users = network.sharing()[variable.ref()] if network is not None else [(layer, parameter)]
+    if network is None:
+        users = [(layer, parameter)]
+    else:
+        users = (sharing or network.sharing())[variable.ref()]
     # the owner: the first layer using the variable as it is (not through Transposed)
     owner, owner_parameter = next(((user, name) for user, name in users
                                    if not isinstance(user.parameters[name], Transposed)), users[0])
@@ -197,12 +228,12 @@ def parameter_stats(network, layer, parameter, bins=50):
     # weight to NumPy (variables are finite: layers check what initializers return).
     values = tf.reshape(variable, [-1])
     minimum, maximum = float(tf.reduce_min(values)), float(tf.reduce_max(values))
-    low, high = (minimum - 0.5, maximum + 0.5) if minimum == maximum else (minimum, maximum)  # as numpy
+    low, high = _histogram_range(minimum, maximum)
     counts = tf.histogram_fixed_width(values, tf.constant([low, high]), nbins=bins).numpy().astype(np.int64)
+    mean, std = _moments(values, max(abs(minimum), abs(maximum)))
     return ParameterStats(
         layers=tuple(dict.fromkeys(user.name for user, _ in users)), parameter=owner_parameter, shape=shape,
-        mean=float(tf.reduce_mean(values)), std=float(tf.math.reduce_std(values)),
-        min=minimum, max=maximum,
+        mean=mean, std=std, min=minimum, max=maximum,
         expected_std=init.expected_std_of(value, shape),
         counts=counts, edges=np.linspace(low, high, bins + 1),
         initializer=value if isinstance(value, init.Initializer) else None,
@@ -216,11 +247,47 @@ def weight_stats(network, bins=50):
 
     Raises what :func:`parameter_stats` raises.
     """
-    return [parameter_stats(network, layer, parameter, bins=bins)
+    sharing = network.sharing()
+    return [parameter_stats(network, layer, parameter, bins=bins, sharing=sharing)
             for (layer, parameter) in network.variables]
 
 
+def activation_memory(network, n_samples):
+    """Estimated bytes :func:`activation_stats` needs for ``n_samples``: float32 (4 bytes)
+    values, pre-activations and gradients (3) of every sample at the input and at every
+    layer after it: ``4 · 3 · n_samples · (input size + Σ output sizes)``, sizes without
+    the batch axis. Compared with :data:`ACTIVATION_MEMORY_LIMIT` before anything is made."""
+    sizes = [math.prod(layer.output_shape[1:]) for layer in network.layers[1:]]
+    return 4 * 3 * int(n_samples) * (math.prod(network.input_shape[1:]) + sum(sizes))
+
+
+def _check_memory(network, n_samples):
+    needed = activation_memory(network, n_samples)
+    if ACTIVATION_MEMORY_LIMIT is not None and needed > ACTIVATION_MEMORY_LIMIT:
+        fits = ACTIVATION_MEMORY_LIMIT // activation_memory(network, 1)
+        advice = (f"use fewer samples (at most {fits:,} fit)" if fits else
+                  "not even one sample fits: use a narrower network")
+        raise InvalidValueError(
+            f"activation statistics of {n_samples:,} samples ({needed // (12 * n_samples):,} values each, across the "
+            f"layers) need about {_bytes(needed)}, more than the limit of "
+            f"{_bytes(ACTIVATION_MEMORY_LIMIT)}; {advice}, or raise neuwidgets.stats.ACTIVATION_MEMORY_LIMIT")
+
+
+def _bytes(count):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if count < 1024 or unit == "PiB":
+            return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
+        count /= 1024
+
+
+def _check_seed(seed):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise InvalidValueError(f"seed must be None or a non-negative integer, got {shown(seed)}")
+    return None if seed is None else int(seed)
+
+
 def _check_inputs(network, inputs, n_samples, seed):
+    seed = _check_seed(seed)
     input_shape = network.input_shape
     if input_shape is None:
         raise ShapeError(f"{network.layers[0]}: the network's input shape is unknown; "
@@ -228,7 +295,8 @@ def _check_inputs(network, inputs, n_samples, seed):
     expected = tuple(input_shape[1:])
     if inputs is None:
         if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-            raise InvalidValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+            raise InvalidValueError(f"n_samples must be a positive integer, got {shown(n_samples)}")
+        _check_memory(network, n_samples)
         rng = np.random.default_rng(seed)
         return rng.standard_normal((int(n_samples), *expected)).astype(np.float32), rng
     try:
@@ -241,6 +309,7 @@ def _check_inputs(network, inputs, n_samples, seed):
                                 f"sample), got shape {tuple(array.shape)}")
     if not np.all(np.isfinite(array)):
         raise InvalidValueError("inputs must be finite, got NaN or infinity")
+    _check_memory(network, len(array))
     return array, np.random.default_rng(seed)
 
 
@@ -269,8 +338,10 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
     Returns a list of :class:`ActivationStats`. Uses ``numpy.random.default_rng(seed)``
     and leaves every global random state alone. Raises :class:`InvalidValueError` for
     inputs of the wrong shape (naming the expected and the given shape), non-finite
-    inputs, a bad ``n_samples`` or ``bins``; :class:`ShapeError` when the network's
-    input shape is unknown.
+    inputs, a bad ``n_samples``, ``seed`` (None or an integer >= 0) or ``bins``, and
+    when the estimated memory (:func:`activation_memory`) is above
+    :data:`ACTIVATION_MEMORY_LIMIT`, before anything is allocated; :class:`ShapeError`
+    when the network's input shape is unknown.
     """
     bins = _check_bins(bins)
     x, rng = _check_inputs(network, inputs, n_samples, seed)

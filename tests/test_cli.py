@@ -25,10 +25,18 @@ def run(capsys, *argv):
     return status, out, err
 
 
+def own_lines(err):
+    """stderr without TensorFlow's start-up lines (a --trust render relays its child's stderr,
+    where TensorFlow starts)."""
+    return [line for line in err.splitlines() if not line.startswith(("WARNING: All log messages", "I0000 ",
+                                                                      "W0000 ", "To enable the following"))]
+
+
 @pytest.mark.parametrize("example, trust, panels", [("tanh_deep", False, 18), ("tied_relu", False, 5),
                                                     ("custom_gamma", True, 6)])
 def test_render_draws_every_example(example, trust, panels, tmp_path, capsys, monkeypatch):
     from neuwidgets import plotting
+    from neuwidgets.spec import NetworkSpec
     drawn = {}
     original = plotting.plot_weight_distributions
 
@@ -40,9 +48,11 @@ def test_render_draws_every_example(example, trust, panels, tmp_path, capsys, mo
     weights, depth = tmp_path / "weights.png", tmp_path / "depth.png"
     args = ["render", EXAMPLES / f"{example}.json", "-o", weights, "--activations", depth, "--dpi", "50"]
     status, out, err = run(capsys, *args, *(["--trust"] if trust else []))
-    assert (status, err) == (0, "")
+    assert (status, own_lines(err)) == (0, [])
     assert out.splitlines() == [f"wrote {weights}", f"wrote {depth}"]
     spec = json.loads((EXAMPLES / f"{example}.json").read_text())
+    if trust:  # drawn in a child process: the spy sees the same network drawn here
+        spy(NetworkSpec.from_json((EXAMPLES / f"{example}.json").read_text(), trust=True).build())
     assert [layer.name for layer in drawn["network"].layers] == [entry["name"] for entry in spec["layers"]]
     assert drawn["axes"] == panels  # one panel per distinct variable: shared ones once
     width, height = png_size(weights)
@@ -154,3 +164,121 @@ def test_python_dash_m_renders_in_a_fresh_interpreter(tmp_path):
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines()[-1].startswith("neuwidgets render: ")
     assert "pass --trust" in refused.stderr and not (tmp_path / "w.png").exists()
+
+
+# -- hostile input (the hardening issue) ---------------------------------------------------------------
+def custom_design(tmp_path, name, body):
+    """``small()`` whose Tanh weight uses custom code ``Bad`` with the given sample body."""
+    data = json.loads(text(small()))
+    data["custom"] = {"Bad": f"class Bad(init.Initializer):\n    def sample(self, shape):\n        {body}\n"}
+    data["layers"][1]["parameters"]["weight"] = {"initializer": {"name": "Bad", "params": {}}}
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_render_refuses_files_it_cannot_or_should_not_read_or_write(tmp_path, capsys):
+    design, odd = tmp_path / "d.json", tmp_path / "design.svg"
+    for path in (design, odd):
+        path.write_text(text(small()))
+    os.mkfifo(tmp_path / "pipe")
+    cases = [
+        (["render", tmp_path / "pipe"], f"cannot read {str(tmp_path / 'pipe')!r}: it is a named pipe (FIFO); "
+                                        "expected a design file (JSON text)"),
+        (["render", "/dev/zero"], "cannot read '/dev/zero': it is a character device; expected a design file "
+                                  "(JSON text)"),
+        (["render", design, "-o", tmp_path / "weights"],
+         f"-o {str(tmp_path / 'weights')!r}: expected an image file name ending in .png, .svg, .svgz, .pdf, .jpg, "
+         ".jpeg, .webp, .gif, .tif, .tiff, .eps, .ps (the format follows the extension)"),
+        (["render", design, "-o", tmp_path / "w.png", "--activations", tmp_path / "w.png"],
+         f"-o and --activations name the same file {str(tmp_path / 'w.png')!r}; expected two different files"),
+        (["render", odd, "-o", odd],
+         f"the design and -o name the same file {str(odd)!r}; expected an image file other than the design"),
+        (["render", design, "-o", "/dev/full"],
+         "-o: '/dev/full' is not a regular file (it is a character device); expected a file path"),
+        (["render", design, "--activations", "/dev/null"],
+         "--activations: '/dev/null' is not a regular file (it is a character device); expected a file path"),
+        (["render", design, "--samples", "0"], "--samples must be a positive whole number, got 0"),
+        (["render", design, "--time-limit", "-1"],
+         "--time-limit must be a number of seconds, 0 or more (0: no limit), got -1.0"),
+    ]
+    read_only = tmp_path / "kept.png"
+    read_only.write_bytes(b"old")
+    read_only.chmod(0o444)
+    cases.append((["render", design, "-o", read_only], f"-o: cannot write {str(read_only)!r}: the file is read-only"))
+    for argv, expected in cases:
+        status, out, err = run(capsys, *argv)
+        assert (status, out) == (2, ""), argv
+        assert err.startswith(f"neuwidgets render: {expected}") and err.count("\n") == 1, (argv, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json", "design.svg", "kept.png", "pipe"]
+    assert read_only.read_bytes() == b"old"
+
+
+def test_render_of_a_large_design_is_bounded_and_reports_progress(tmp_path, capsys, monkeypatch):
+    from neuwidgets import plotting
+    layers = [{"kind": "Input", "name": "in", "shape": [2]}] + [
+        {"kind": "Tanh", "name": f"t{i}", "n_units": 2, "options": {}, "parameters": {
+            "weight": {"initializer": {"name": "Normal", "params": {"std": 0.5}}},
+            "bias": {"initializer": {"name": "Constant", "params": {"value": 1e7}}}}} for i in range(60)]
+    design = tmp_path / "deep.json"
+    design.write_text(json.dumps({"format": 1, "layers": layers}))
+    axes = []
+    original = plotting.plot_weight_distributions
+    monkeypatch.setattr(plotting, "plot_weight_distributions",
+                        lambda network, **kw: axes.append(len(original(network, **kw).axes)) or original(network))
+    status, out, err = run(capsys, "render", design, "--activations", tmp_path / "depth.svg", "--dpi", "30")
+    assert status == 0 and axes == [25]  # 24 panels of evenly spaced layers and the std of all 120
+    assert cli.MAX_PANELS == plotting.MAX_PANELS  # the help text names the same number
+    assert out.splitlines() == [f"wrote {tmp_path / 'deep-weights.png'}", f"wrote {tmp_path / 'depth.svg'}"]
+    assert err.splitlines() == ["neuwidgets render: building 61 layers",
+                                "neuwidgets render: drawing the weight distributions",
+                                "neuwidgets render: drawing the activation statistics"]
+    assert png_size(tmp_path / "deep-weights.png") == (504, 651)  # 16.8 × 21.7 inches at 30 dpi
+    assert (tmp_path / "depth.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_render_refuses_activation_statistics_that_do_not_fit_in_memory(tmp_path, capsys, monkeypatch):
+    from neuwidgets import stats
+    monkeypatch.setattr(stats, "ACTIVATION_MEMORY_LIMIT", 100_000)
+    status, _, err = run(capsys, "render", EXAMPLES / "tied_relu.json", "-o", tmp_path / "w.png",
+                         "--activations", tmp_path / "a.png")
+    assert status == 2 and "activation statistics of 1,000 samples" in err and \
+        "(168 values each, across the layers) need about 1.9 MiB, more than the limit of 97.7 KiB; use fewer samples (at most 49 fit)" in err
+    status, _, _ = run(capsys, "render", EXAMPLES / "tied_relu.json", "-o", tmp_path / "w.png",
+                       "--activations", tmp_path / "a.png", "--samples", "30", "--dpi", "30")
+    assert status == 0 and png_size(tmp_path / "a.png")[0] == 240
+
+
+def test_trusted_code_that_never_returns_is_stopped(tmp_path, capsys):
+    design = custom_design(tmp_path, "hang", "while True:\n            pass")
+    report = tmp_path / "report.json"
+    # the child process of render --trust, run here: it holds the time limit
+    status, out, err = run(capsys, "render", design, "-o", tmp_path / "w.png", "--trust", "--time-limit", "0.5",
+                           "--child-report", report)
+    assert (status, out) == (2, "")
+    assert err == (f"neuwidgets render: {design}: building the network of hang.json (which runs its custom "
+                   "initializer code) ran longer than the time limit of 0.5 s and was stopped; expected it to finish "
+                   "within 0.5 s: make it faster or pass --time-limit SECONDS (0: no limit)\n")
+    assert json.loads(report.read_text()) == {"status": 2} and not (tmp_path / "w.png").exists()
+
+
+def test_trusted_code_that_ends_the_process_does_not_end_in_success(tmp_path, capsys):
+    design = custom_design(tmp_path, "exit", "import os\n        os._exit(0)")
+    status, out, err = run(capsys, "render", design, "-o", tmp_path / "w.png", "--trust")
+    assert (status, out) == (2, "")
+    assert own_lines(err) == [f"neuwidgets render: {design}: rendering stopped before it finished: the process "
+                              "running the design's custom code ended with exit status 0 (os._exit, a crash or a "
+                              "kill in that code?); no image was written"]
+    assert not (tmp_path / "w.png").exists()
+
+
+def test_trust_without_custom_code_renders_in_this_process(tmp_path, capsys, monkeypatch):
+    from neuwidgets import plotting
+    drawn = []
+    original = plotting.plot_weight_distributions
+    monkeypatch.setattr(plotting, "plot_weight_distributions", lambda network, **kw: drawn.append(network) or
+                        original(network, **kw))
+    monkeypatch.setattr(cli.subprocess, "Popen", None)  # no child process
+    status, out, _ = run(capsys, "render", EXAMPLES / "tied_relu.json", "-o", tmp_path / "w.png", "--trust",
+                         "--dpi", "30")
+    assert (status, out) == (0, f"wrote {tmp_path / 'w.png'}\n") and len(drawn) == 1

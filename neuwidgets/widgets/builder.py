@@ -7,9 +7,7 @@ import inspect
 import json
 import math
 import numbers
-import os
 import sys
-import tempfile
 import traceback
 import weakref
 from pathlib import Path
@@ -19,7 +17,7 @@ import fastjsonschema
 import numpy as np
 import traitlets
 
-from .. import init
+from .. import files, init
 from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError, shown
 from ..layers import KINDS
 from ..network import Network
@@ -275,46 +273,13 @@ class NetworkBuilder(anywidget.AnyWidget):
     def save(self, path):
         """Write the design as JSON to ``path`` atomically (a crash leaves the old file whole),
         with the source of every custom initializer class it uses."""
-        self._write(path, self.spec.to_json())
-
-    @staticmethod
-    def _write(path, text):
-        """Write ``text`` to the file ``path`` atomically: through a symbolic link to its
-        target, keeping an existing file's permissions; refuses anything but a file."""
-        if not isinstance(path, (str, os.PathLike)) or not str(path):
-            raise InvalidTypeError(f"save: expected a file path, got {path!r}")
-        path = Path(path).resolve()
-        if path.exists() and not path.is_file():
-            raise InvalidValueError(f"save: {str(path)!r} is not a regular file; expected a file path")
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~umask
-        temporary = None
-        try:
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            os.chmod(temporary, mode)
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except OSError as exc:
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
-            raise InvalidValueError(f"save: cannot write {str(path)!r}: {exc.strerror or exc}") from exc
+        files.write_atomic(path, self.spec.to_json())
 
     def load(self, path, trust=False):
         """Replace the design with the one in ``path`` (undoable). Custom initializer
         code in it does not run unless ``trust=True`` (or :meth:`trust` later)."""
         check_trust(trust, "load")
-        if not isinstance(path, (str, os.PathLike)) or not str(path):
-            raise InvalidTypeError(f"load: expected a file path, got {path!r}")
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidValueError(f"load: cannot read {str(path)!r}: {exc.strerror or exc}") from exc
-        except UnicodeDecodeError:
-            raise InvalidValueError(f"load: {str(path)!r} is not a text file; expected a JSON design") from None
+        text = files.read_design(path, where="load")
         self._commit(NetworkSpec.from_json(text, trust=trust, classes=self._all_classes()))
 
     # -- internals -----------------------------------------------------------------------
@@ -371,7 +336,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         self._publish()
         if text is not None:
             try:
-                self._write(self.autosave, text)
+                files.write_atomic(self.autosave, text)
             except NeuwidgetsError as exc:
                 self._warnings.append(f"autosave: {exc}")
         if self.plots:

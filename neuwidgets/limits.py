@@ -1,0 +1,211 @@
+"""A time limit for running custom code: ONE mechanism, :func:`time_limit`.
+
+Custom initializer code is ordinary Python; code that never returns (``while True:
+pass``, a sleep, a wait) would block the builder, ``trust()`` and ``render --trust``
+forever. Run it inside ``with time_limit(seconds, what):`` and it is interrupted after
+``seconds`` with :class:`~neuwidgets.errors.CodeTimeoutError`::
+
+    from neuwidgets import limits
+
+    with limits.time_limit(limits.CODE_TIME_LIMIT, "Gamma initializer of layer 'relu-1'"):
+        value = initializer.sample(shape)
+
+or ``with limits.code_time_limit("Gamma initializer of layer 'relu-1'"):``, which reads
+:data:`CODE_TIME_LIMIT` when it starts.
+
+How it interrupts:
+
+- On the main thread: ``signal.setitimer(ITIMER_REAL)`` and a ``SIGALRM`` handler that
+  raises. This interrupts Python code and ``time.sleep``. A timer and handler set
+  before are restored on exit (a timer with the time it had left, paused meanwhile).
+  Limits nest: the earliest deadline wins and names its own ``what``.
+- On any other thread (where signals cannot be used): a watchdog thread raises the
+  error in the running thread with ``PyThreadState_SetAsyncExc``. This interrupts
+  Python code only, between two bytecodes.
+
+Neither can interrupt a blocking C call (a long TensorFlow or NumPy operation, a read
+from a pipe; on other threads also ``time.sleep``): the error is raised when it returns.
+Code that catches the error and carries on is interrupted again every
+:data:`REPEAT` seconds until it leaves the ``with`` block.
+"""
+import contextlib
+import ctypes
+import math
+import numbers
+import signal
+import threading
+import time
+
+from .errors import CodeTimeoutError, InvalidTypeError, InvalidValueError, shown
+
+__all__ = ["CODE_TIME_LIMIT", "REPEAT", "time_limit", "code_time_limit", "check_time_limit"]
+
+#: Seconds custom code may run per call (sampling one parameter, defining the classes of
+#: a design) before it is stopped: a positive finite number, or None for no limit.
+#: Change it at run time: ``neuwidgets.limits.CODE_TIME_LIMIT = 60``.
+CODE_TIME_LIMIT = 10.0
+#: Seconds between repeated interruptions of code that caught the first one.
+REPEAT = 0.1
+
+_HOW = "raise the limit with neuwidgets.limits.CODE_TIME_LIMIT = <seconds> (None: no limit)"
+
+
+def check_time_limit(seconds, what="the time limit"):
+    """``seconds`` as a float, or None (no limit); :class:`InvalidTypeError` for a bool,
+    text or other non-numbers, :class:`InvalidValueError` for NaN, infinity (use None),
+    0 or less. ``what`` names the field in the message."""
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise InvalidTypeError(f"{what} must be a positive number of seconds or None (no limit), "
+                               f"got {type(seconds).__name__} {shown(seconds)}")
+    try:
+        value = float(seconds)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidValueError(f"{what} must be a positive finite number of seconds or None (no limit), "
+                                f"got {shown(seconds)}")
+    return value
+
+
+class _Interrupt(BaseException):
+    """Raised inside the limited code. A BaseException, like KeyboardInterrupt, so that the
+    code's own ``except Exception`` does not swallow it; the ``with`` block of its limit
+    turns it into a :class:`CodeTimeoutError`."""
+
+    limit = None
+
+    def __init__(self, *args):
+        super().__init__(type(self).limit.message)
+
+
+class _Limit:
+    def __init__(self, seconds, what, how):
+        self.seconds, self.deadline, self.fired = seconds, time.monotonic() + seconds, False
+        self.message = (f"{what} ran longer than the time limit of {seconds:g} s and was stopped; expected it "
+                        f"to finish within {seconds:g} s: make it faster or {how}")
+        # an exception class of its own: the watchdog can only name a class, and nested
+        # limits must tell whose interruption passes through them
+        self.interrupt = type("CodeTimeout", (_Interrupt,), {"limit": self})
+
+
+# -- main thread: SIGALRM --------------------------------------------------------------------------
+_active = []      # the main thread's limits, outermost first
+_saved = None     # (handler, remaining delay, interval, when) of whatever was there before the outermost
+
+
+def _on_alarm(signum, frame):
+    now = time.monotonic()
+    due = [limit for limit in _active if limit.deadline <= now + 1e-4]
+    _arm()
+    if due:
+        limit = due[0]  # the outermost that is due: its whole block is over time
+        limit.fired = True
+        raise limit.interrupt()
+
+
+def _arm():
+    """Set the timer to the next deadline (REPEAT after a fired one) of the active limits."""
+    if not _active:
+        return
+    now = time.monotonic()
+    next_at = min(now + REPEAT if limit.fired else limit.deadline for limit in _active)
+    signal.setitimer(signal.ITIMER_REAL, max(next_at - now, 1e-4))
+
+
+def _signal_limit(limit):
+    """Start ``limit`` on the main thread; returns the function that stops it."""
+    global _saved
+    if not _active:
+        handler = signal.signal(signal.SIGALRM, _on_alarm)
+        delay, interval = signal.setitimer(signal.ITIMER_REAL, 0)
+        _saved = (handler, delay, interval, time.monotonic())
+    _active.append(limit)
+    _arm()
+    return lambda: _leave(limit)
+
+
+def _leave(limit):
+    global _saved
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    if limit in _active:
+        _active.remove(limit)
+    if _active:
+        _arm()
+    elif _saved is not None:
+        handler, delay, interval, since = _saved
+        _saved = None
+        signal.signal(signal.SIGALRM, handler)
+        if delay > 0:  # with the time it had left; one that came due meanwhile fires now
+            signal.setitimer(signal.ITIMER_REAL, max(delay - (time.monotonic() - since), 1e-4), interval)
+
+
+# -- other threads: a watchdog ----------------------------------------------------------------------
+def _set_async(thread_id, exception):
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                               None if exception is None else ctypes.py_object(exception))
+
+
+def _watchdog_limit(limit):
+    """Start ``limit`` on this (not the main) thread; returns the function that stops it."""
+    target, lock, done = threading.get_ident(), threading.Lock(), threading.Event()
+
+    def watch():
+        wait = limit.seconds
+        while not done.wait(wait):
+            with lock:
+                if done.is_set():
+                    return
+                limit.fired = True
+                _set_async(target, limit.interrupt)
+            wait = REPEAT
+
+    def leave():  # stop the watchdog and drop an interruption set but not raised yet
+        with lock:
+            done.set()
+            if limit.fired:
+                _set_async(target, None)
+
+    threading.Thread(target=watch, name="neuwidgets time limit", daemon=True).start()
+    return leave
+
+
+@contextlib.contextmanager
+def time_limit(seconds, what, how=_HOW):
+    """Context manager: interrupt the code in the ``with`` block after ``seconds`` (a
+    positive number, or None for no limit) with a :class:`CodeTimeoutError` whose message
+    names ``what`` (``"Gamma initializer of layer 'relu-1'"``), the limit, and ``how`` to
+    raise it (default: set :data:`CODE_TIME_LIMIT`). The clock starts when the block does.
+
+    On the main thread by ``SIGALRM`` (previous handler and timer restored), elsewhere by
+    a watchdog thread; see the module's notes for what neither can interrupt. Raises
+    :class:`InvalidValueError` / :class:`InvalidTypeError` for a bad ``seconds``.
+    """
+    seconds = check_time_limit(seconds, "time_limit: seconds")
+    if seconds is None:
+        yield
+        return
+    limit = _Limit(seconds, what, how)
+    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    leave = None
+    try:
+        leave = (_signal_limit if main else _watchdog_limit)(limit)
+        yield
+    except limit.interrupt:
+        raise CodeTimeoutError(limit.message) from None
+    finally:
+        while leave is not None:  # an interruption arriving while leaving is dropped and leaving
+            try:                  # retried (an outer limit's comes again after REPEAT)
+                leave()
+                break
+            except _Interrupt:
+                continue
+
+
+def code_time_limit(what, how=_HOW):
+    """:func:`time_limit` with :data:`CODE_TIME_LIMIT` as it is now; raises
+    :class:`InvalidValueError` / :class:`InvalidTypeError` naming
+    ``neuwidgets.limits.CODE_TIME_LIMIT`` when it was set to something else than a
+    positive number or None."""
+    return time_limit(check_time_limit(CODE_TIME_LIMIT, "neuwidgets.limits.CODE_TIME_LIMIT"), what, how)
