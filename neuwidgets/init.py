@@ -467,10 +467,10 @@ class VarianceScaling(Initializer):
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         self.scale = _check_number("VarianceScaling", "scale", scale, positive=True)
         if mode not in self.MODES:
-            raise InvalidValueError(f"VarianceScaling: mode must be one of {', '.join(self.MODES)}, got {mode!r}")
+            raise InvalidValueError(f"VarianceScaling: mode must be one of {', '.join(self.MODES)}, got {shown(mode)}")
         if distribution not in self.DISTRIBUTIONS:
             raise InvalidValueError(
-                f"VarianceScaling: distribution must be one of {', '.join(self.DISTRIBUTIONS)}, got {distribution!r}")
+                f"VarianceScaling: distribution must be one of {', '.join(self.DISTRIBUTIONS)}, got {shown(distribution)}")
         self.mode = mode
         self.distribution = distribution
         self.seed = _check_seed("VarianceScaling", seed)

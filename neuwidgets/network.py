@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from .errors import InvalidTypeError, InvalidValueError, ShapeError
+from .errors import InvalidTypeError, InvalidValueError, ShapeError, shown
 from .shapes import format_shape
 
 
@@ -161,7 +161,6 @@ class Network:
         Raises :class:`InvalidValueError` unless ``batch_size`` is None or a positive integer,
         and :class:`InvalidTypeError` for inputs that are not numbers (text, objects).
         """
-        from .errors import shown
         try:
             x = np.asarray(x, dtype=np.float32)
         except (TypeError, ValueError) as exc:
@@ -172,7 +171,7 @@ class Network:
                              f"got a single number {shown(x.item())}")
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
                                        or batch_size < 1):
-            raise InvalidValueError(f"predict: batch_size must be None or a positive integer, got {batch_size!r}")
+            raise InvalidValueError(f"predict: batch_size must be None or a positive integer, got {shown(batch_size)}")
         if batch_size is None or len(x) <= batch_size:
             return self.output(x).numpy()
         return np.concatenate([self.output(x[i:i + batch_size]).numpy()

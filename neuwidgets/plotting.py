@@ -401,7 +401,7 @@ def plot_activation_comparison(records_by_label, quantity="std", title=None):
     Raises :class:`InvalidValueError` for an unknown ``quantity`` or no entries.
     """
     if quantity not in ("std", "grad_std", "pre_std"):
-        raise InvalidValueError(f"quantity must be 'std', 'grad_std' or 'pre_std', got {quantity!r}")
+        raise InvalidValueError(f"quantity must be 'std', 'grad_std' or 'pre_std', got {shown(quantity)}")
     if not records_by_label:
         raise InvalidValueError("records_by_label must name at least one network's records")
     names = {"std": "activation std", "grad_std": "gradient std (dL/dz)", "pre_std": "pre-activation std"}
@@ -446,7 +446,7 @@ def figure_to_png(fig, dpi=None):
 def _check_pixels(width_px, height_px, dpi):
     for name, value in (("width_px", width_px), ("height_px", height_px), ("dpi", dpi)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise InvalidValueError(f"{name} must be a positive number, got {value!r}")
+            raise InvalidValueError(f"{name} must be a positive number, got {shown(value)}")
     if width_px < 60 or height_px < 40:
         raise InvalidValueError(f"a panel needs at least 60×40 pixels, got {width_px}×{height_px}")
 

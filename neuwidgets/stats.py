@@ -177,7 +177,7 @@ def _moments(values, scale):
 
 def _check_bins(bins):
     if isinstance(bins, bool) or not isinstance(bins, numbers.Integral) or bins < 1:
-        raise InvalidValueError(f"bins must be a positive integer, got {bins!r}")
+        raise InvalidValueError(f"bins must be a positive integer, got {shown(bins)}")
     return int(bins)
 
 
@@ -212,7 +212,7 @@ def parameter_stats(network, layer, parameter, bins=50, sharing=None):
     bins = _check_bins(bins)
     layer = _resolve_layer(network, layer)
     if parameter not in layer.parameters:
-        raise InvalidValueError(f"{layer} has no parameter {parameter!r}; "
+        raise InvalidValueError(f"{layer} has no parameter {shown(parameter)}; "
                                 f"parameters: {', '.join(layer.parameters) or 'none'}")
     variable = layer.variable(parameter)
     if network is None:

@@ -29,7 +29,7 @@ from scipy.special import roots_hermitenorm
 import tensorflow as tf
 
 from . import init
-from .errors import InvalidTypeError, InvalidValueError, ShapeError
+from .errors import InvalidTypeError, InvalidValueError, ShapeError, shown
 from .layers import KINDS
 from .layers.base import Layer
 from .layers.dense import Linear
@@ -124,7 +124,7 @@ def _activation(activation):
         names = {name.lower(): cls for name, cls in KINDS.items()}
         key = activation.replace("-", "").replace("_", "").replace(" ", "").lower()
         if key not in names:
-            raise InvalidValueError(f"unknown activation {activation!r}; expected one of "
+            raise InvalidValueError(f"unknown activation {shown(activation)}; expected one of "
                                     f"{', '.join(name for name, cls in KINDS.items() if issubclass(cls, Linear))}")
         activation = names[key]
     if isinstance(activation, type) and issubclass(activation, Layer):
@@ -441,7 +441,7 @@ class PropagationStats:
 
 def _check_count(where, name, value, minimum=1):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
+        raise InvalidValueError(f"{where}: {name} must be an integer >= {minimum}, got {shown(value)}")
     return int(value)
 
 
@@ -600,7 +600,7 @@ def lsuv(network, x, tol=0.1, max_iter=10, seed=0):
     shape is unknown.
     """
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < 1:
-        raise InvalidValueError(f"lsuv: tol must be a number in (0, 1), got {tol!r}")
+        raise InvalidValueError(f"lsuv: tol must be a number in (0, 1), got {shown(tol)}")
     max_iter = _check_count("lsuv", "max_iter", max_iter)
     if network.input_shape is None:
         raise ShapeError(f"{network.layers[0]}: the network's input shape is unknown; start it with an Input layer")

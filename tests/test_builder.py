@@ -306,7 +306,12 @@ def test_builder_of_a_network_keeps_its_values_and_its_notebook_classes():
 
 
 def test_a_failed_autosave_keeps_the_edit_and_says_so(tmp_path):
-    builder = NetworkBuilder(plots=False, autosave=tmp_path / "missing-folder" / "design.json")
+    with pytest.raises(NeuwidgetsError, match="NetworkBuilder: autosave: cannot write .* the folder .* does not exist"):
+        NetworkBuilder(plots=False, autosave=tmp_path / "missing-folder" / "design.json")
+    (tmp_path / "folder").mkdir()
+    builder = NetworkBuilder(plots=False, autosave=tmp_path / "folder" / "design.json")
+    (tmp_path / "folder" / "design.json").unlink()
+    (tmp_path / "folder").rmdir()  # gone after the builder started
     notice = send(builder, "set_field", name="sigmoid-2", field="n_units", value=4)
     assert builder.network.output_shape == (None, 4)
     assert notice["ok"] is False and notice["message"].startswith("autosave: save: cannot write")

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from .. import init
 from ..errors import InitializerError, InvalidTypeError, InvalidValueError, ShapeError
+from ..limits import code_time_limit
 from ..network import join
 from ..errors import shown
 from .fields import REQUIRED
@@ -298,11 +299,15 @@ class Layer:
         if isinstance(value, (tf.Variable, Transposed)):
             variable = getattr(value, "variable", value)
         else:
-            where = f"{self}: parameter '{parameter}' ({value!r}"[:200] + ")"
-            if isinstance(value, init.Initializer):
+            where = f"{self}: parameter '{parameter}' ({shown(value, 100)})"
+            if isinstance(value, init.Initializer) and type(value) in init.BUILTINS.values():
                 value = _call_initializer(where, lambda: value.sample(shape))
+            elif isinstance(value, init.Initializer):
+                with code_time_limit(where):  # custom code
+                    value = _call_initializer(where, lambda: value.sample(shape))
             elif callable(value):
-                value = _call_initializer(where, lambda: _call_function(value, shape))
+                with code_time_limit(where):
+                    value = _call_initializer(where, lambda: _call_function(value, shape))
             variable = tf.Variable(init.as_float32(value, shape, where), name=f"layer/{self.name}/{parameter}",
                                    trainable=self.parameter_spec(parameter).trainable)
         self._variables[parameter] = variable

@@ -10,8 +10,9 @@ import math
 
 import numpy as np
 
-from .. import init
+from .. import files, init
 from ..errors import InitializerError, InvalidValueError, NeuwidgetsError
+from ..limits import code_time_limit
 from ..layers import KINDS, Transposed
 from ..network import Network
 from .code import UNTRUSTED, UntrustedPlaceholder, clean_code, code_line, compile_initializer, describe_code_error
@@ -39,7 +40,10 @@ def _initializer(spec, config, compiled, entry, parameter, errors):
                        "message": f"{UNTRUSTED} {name!r}: trust the design to run its code"})
         return UntrustedPlaceholder(name)
     try:
-        return init.from_config(config, custom={**spec.classes, **compiled})
+        if name in init.BUILTINS:
+            return init.from_config(config)
+        with code_time_limit(f"{name}(...) of {place}"):  # a custom class's __init__ runs
+            return init.from_config(config, custom={**spec.classes, **compiled})
     except NeuwidgetsError as exc:
         raise type(exc)(f"{place}: {exc}") from None
     except Exception as exc:
@@ -185,6 +189,7 @@ def reusable_from(spec, network):
 def check_budget(network, max_parameters):
     """Refuse, before any variable is made, a network with more than ``max_parameters``
     values (every parameter counted, shared or not)."""
+    max_parameters = files.check_budget(max_parameters, "max_parameters")
     if max_parameters is None:
         return
     total = sum(math.prod(shape) for layer in network.layers for shape in layer.parameter_shapes().values())

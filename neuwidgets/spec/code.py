@@ -16,7 +16,8 @@ import textwrap
 import numpy as np
 
 from .. import init
-from ..errors import InvalidTypeError, InvalidValueError
+from ..errors import CodeTimeoutError, InvalidTypeError, InvalidValueError
+from ..limits import code_time_limit
 from ..layers import KINDS
 from ..errors import shown
 
@@ -37,8 +38,9 @@ def check_class_name(name, where):
     """Refuse a custom initializer class name that exported code could not hold as it is:
     not an identifier, or a name the scripts use (:data:`SCRIPT_NAMES`, layer kinds,
     built-in initializers, Python keywords and builtins). Raises :class:`InvalidValueError`."""
-    if not isinstance(name, str) or not name.isidentifier():
-        raise InvalidValueError(f"{where}: a custom initializer name must be a Python identifier, got {shown(name, 60)}")
+    if not isinstance(name, str) or not name.isidentifier() or len(name) > 64:
+        raise InvalidValueError(f"{where}: a custom initializer name must be a Python identifier of at most 64 "
+                                f"characters, got {shown(name, 60)}")
     if (name in SCRIPT_NAMES or name in KINDS or name in init.BUILTINS or keyword.iskeyword(name)
             or hasattr(builtins, name)):
         raise InvalidValueError(f"{where}: custom initializer class {name!r} has the name of something exported code "
@@ -93,7 +95,10 @@ def compile_initializer(code, name=None):
     if name is not None:
         check_class_name(name, "custom initializer code")
     try:
-        exec(compile(code, CODE_FILENAME, "exec"), namespace)
+        with code_time_limit(f"custom initializer code{f' {name!r}' if name else ''}"):
+            exec(compile(code, CODE_FILENAME, "exec"), namespace)
+    except CodeTimeoutError:
+        raise
     except (Exception, SystemExit) as exc:  # sys.exit() in custom code must not end the kernel
         raise InvalidValueError(f"custom initializer code, {describe_code_error(exc)}") from exc
     classes = [value for value in namespace.values()
@@ -128,7 +133,7 @@ def check_code_shape(name, code):
     try:
         tree = ast.parse(code, CODE_FILENAME)
     except SyntaxError as exc:
-        raise InvalidValueError(f"design.custom[{name!r}], line {exc.lineno}: {exc.msg}") from None
+        raise InvalidValueError(f"design.custom[{name!r}], line {exc.lineno}: {shown(exc.msg, 100)[1:-1]}") from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise InvalidValueError(f"design.custom[{name!r}]: not Python source ({type(exc).__name__})") from None
     defined = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]

@@ -116,7 +116,8 @@ def _json_path(path, data):
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
         if index == 1 and path[0] == "layers" and isinstance(part, int):
             entry = data["layers"][part]
-            if isinstance(entry, dict) and isinstance(entry.get("kind"), str) and isinstance(entry.get("name"), str):
+            if isinstance(entry, dict) and isinstance(entry.get("kind"), str) and entry["kind"] in KINDS \
+                    and isinstance(entry.get("name"), str):
                 text += f" ({entry['kind']} layer {shown(entry['name'], 40)})"
     return text
 
@@ -175,7 +176,9 @@ def _non_json(value, path=()):
 def migrate(data):
     """A format 1 design as format 2: every setting under ``options`` becomes a key of
     its layer entry (the rest is unchanged)."""
-    data = {**data, "format": FORMAT, "layers": list(data.get("layers") or [])}
+    if not isinstance(data.get("layers"), list):
+        return {**data, "format": FORMAT}  # the schema says what is wrong with it
+    data = {**data, "format": FORMAT, "layers": list(data["layers"])}
     for index, entry in enumerate(data["layers"]):
         if isinstance(entry, dict) and isinstance(entry.get("options"), dict):
             entry = dict(entry)

@@ -18,7 +18,8 @@ import numpy as np
 import traitlets
 
 from .. import files, init
-from ..errors import InvalidTypeError, InvalidValueError, NeuwidgetsError, shown
+from ..errors import CodeTimeoutError, InvalidTypeError, InvalidValueError, NeuwidgetsError, shown
+from ..limits import code_time_limit
 from ..layers import KINDS
 from ..network import Network
 from ..shapes import format_shape
@@ -113,16 +114,18 @@ class NetworkBuilder(anywidget.AnyWidget):
     busy = traitlets.Unicode("").tag(sync=True)
     progress = traitlets.Float(0.0).tag(sync=True)
     #: The current design (observable).
-    spec = traitlets.Instance(NetworkSpec)
+    spec = traitlets.Instance(NetworkSpec, allow_none=True)
     #: Problems of the current design: ``[{"layer", "parameter", "message"}]`` (observable).
     errors = traitlets.List()
 
     def __init__(self, network_or_spec=None, *, max_parameters=500_000_000, autosave=None, trust=False,
                  plots=True, **kwargs):
         check_trust(trust, "NetworkBuilder")
+        max_parameters = files.check_budget(max_parameters, "NetworkBuilder: max_parameters")
+        autosave = None if autosave is None else files.check_writable(autosave, "NetworkBuilder: autosave")[0]
         super().__init__(**kwargs)
         self.max_parameters = max_parameters
-        self.autosave = Path(autosave) if autosave else None
+        self.autosave = autosave
         self.plots = plots
         self._classes = {}      # custom initializer classes typed in the widget or passed in
         self._undo, self._redo = [], []
@@ -133,8 +136,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         reuse = None
         from_autosave = bool(self.autosave and self.autosave.exists())
         if from_autosave:
-            spec = NetworkSpec.from_json(self.autosave.read_text(encoding="utf-8"), trust=trust,
-                                         classes=self._all_classes())
+            spec = self._read(self.autosave, trust, "autosave")
         elif network_or_spec is None:
             spec = NetworkSpec(DEFAULT_DESIGN)
         elif isinstance(network_or_spec, Network):
@@ -279,10 +281,17 @@ class NetworkBuilder(anywidget.AnyWidget):
         """Replace the design with the one in ``path`` (undoable). Custom initializer
         code in it does not run unless ``trust=True`` (or :meth:`trust` later)."""
         check_trust(trust, "load")
-        text = files.read_design(path, where="load")
-        self._commit(NetworkSpec.from_json(text, trust=trust, classes=self._all_classes()))
+        self._commit(self._read(path, trust, "load"))
 
     # -- internals -----------------------------------------------------------------------
+    def _read(self, path, trust, where):
+        """The design in the file ``path``; errors name ``where`` and the file."""
+        text = files.read_design(path, where=where)
+        try:
+            return NetworkSpec.from_json(text, trust=trust, classes=self._all_classes())
+        except NeuwidgetsError as exc:
+            raise type(exc)(f"{where}: {shown(str(path))}: {exc}") from None
+
     def _all_classes(self):
         return {**_user_classes(), **self._classes}
 
@@ -296,7 +305,10 @@ class NetworkBuilder(anywidget.AnyWidget):
             staged[cls.__name__] = cls
             data["custom"][cls.__name__] = value
             try:
-                value = cls()
+                with code_time_limit(f"{cls.__name__}() of {where}"):
+                    value = cls()
+            except CodeTimeoutError:
+                raise
             except Exception as exc:
                 raise InvalidValueError(f"{where}: custom initializer {cls.__name__} must work without arguments "
                                         f"(give each __init__ parameter a default); {describe_code_error(exc)}") from exc
@@ -325,15 +337,21 @@ class NetworkBuilder(anywidget.AnyWidget):
             if (error["layer"], error["parameter"]) == refuse_errors_on:
                 raise InvalidValueError(spec.describe(error))
         text = spec.to_json() if self.autosave else None
-        if undoable and self._build is not None:
-            self._undo.append(self.spec)
-            self._redo.clear()
-        self._classes.update(staged or {})
-        self._build = result
-        self.spec = spec
-        self.errors = result.errors
-        self._warnings = []
-        self._publish()
+        before = (self._build, self.spec, self.errors, self.state, list(self._undo), list(self._redo),
+                  dict(self._classes))
+        try:
+            if undoable and self._build is not None:
+                self._undo.append(self.spec)
+                self._redo.clear()
+            self._classes.update(staged or {})
+            self._build = result
+            self.spec = spec
+            self.errors = result.errors
+            self._warnings = []
+            self._publish()
+        except BaseException:  # the edit is not made: everything as it was, the state shown too
+            (self._build, self.spec, self.errors, self.state, self._undo, self._redo, self._classes) = before
+            raise
         if text is not None:
             try:
                 files.write_atomic(self.autosave, text)
@@ -478,11 +496,12 @@ class NetworkBuilder(anywidget.AnyWidget):
                 notice.update(ok=False, layer=None, parameter=None, message="; ".join(self._warnings))
         except NeuwidgetsError as exc:
             notice.update(ok=False, message=str(exc))
-        except (KeyboardInterrupt, SystemExit) as exc:  # an interrupted edit is not made
-            notice.update(ok=False, message=f"{op} was interrupted ({type(exc).__name__}); the builder shows the design as it now is")
         except Exception as exc:  # never swallowed: the person sees it on the widget
-            notice.update(ok=False, message=f"internal error in {op}: {type(exc).__name__}: {exc}")
+            notice.update(ok=False, message=f"internal error in {op}: {type(exc).__name__}: {shown(str(exc), 200)}")
             traceback.print_exc()
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit, any BaseException of typed code
+            notice.update(ok=False, message=f"{op} was interrupted ({type(exc).__name__}); the builder shows the "
+                                            "design as it now is")
         self.notice = notice
 
     def _handlers(self):
