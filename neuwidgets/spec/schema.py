@@ -10,7 +10,10 @@ A design (format 2)::
                  "parameters": {"weight": {"initializer": {"name": "HeNormal", "params": {"gain": 2}}},
                                 "bias": null}},
                 {"kind": "Relu", "name": "relu-1", "n_units": null, "alpha": 0}, ...],
-     "custom": {"Gamma": "class Gamma(init.Initializer): ..."}}
+     "custom": {"Gamma": "class Gamma(init.Initializer): ..."},
+     "seed": 1234,
+     "pins": [{"label": "He", "layers": ["relu-1", ...], "std": [0.81, ...], "grad_std": [0.95, ...],
+               "saturated": [0.0, ...], "dead": [0.5, ...]}]}
 
 Every field of a kind is a key of its entry (see :mod:`neuwidgets.layers.fields`);
 ``parameters`` holds the parameters the layer has with those settings, each an
@@ -18,6 +21,16 @@ initializer config, fixed ``values`` (nested lists), a ``link`` to the layer who
 variable it shares (``"transpose": true``: an earlier weight used transposed) or
 ``null`` (an optional parameter left out). Format 1 designs (``n_units`` and
 ``shape`` as now, other settings under ``options``) are read and brought to format 2.
+
+Optional: ``seed`` (an integer from 0 to :data:`MAX_SEED`): every parameter whose
+initializer has no seed of its own samples with
+:func:`~neuwidgets.init.derive_seed` of (this seed, its layer, its parameter), so the
+design builds to the same values every time (built-in initializers; a custom one does
+when it samples with ``self.seed_tensor()``). ``pins``: at most :data:`MAX_PINS` kept
+signal-through-depth profiles, each a ``label`` (plain text, 1 to :data:`MAX_LABEL`
+characters), the ``layers`` it was measured on and, per layer, the activation ``std``,
+``grad_std`` (dL/dz), ``saturated`` and ``dead`` fractions (finite numbers >= 0, or
+null where the signal overflowed).
 """
 import json
 import keyword
@@ -35,6 +48,12 @@ from .code import check_class_name, check_code_shape, clean_code
 FORMAT = 2
 #: Most layers a design may have.
 MAX_LAYERS = 1000
+#: Largest design seed (exact as a JavaScript number, short enough to read).
+MAX_SEED = 2 ** 32 - 1
+#: Most pinned profiles a design keeps, and the longest label of one.
+MAX_PINS, MAX_LABEL = 8, 40
+#: The per-layer numbers of a pinned profile.
+PIN_SERIES = ("std", "grad_std", "saturated", "dead")
 
 
 def _parameter_schema():
@@ -78,8 +97,19 @@ def make_schema():
                 "type": "object", "required": ["kind", "name"], "properties": {"kind": {"enum": list(KINDS)}},
                 "allOf": [_kind_schema(name, kind) for name, kind in KINDS.items()]}},
             "custom": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-                       "additionalProperties": {"type": "string", "maxLength": 100_000}}},
+                       "additionalProperties": {"type": "string", "maxLength": 100_000}},
+            "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED},
+            "pins": {"type": "array", "maxItems": MAX_PINS, "items": _pin_schema()}},
         "$defs": {"parameter": _parameter_schema()}}
+
+
+def _pin_schema():
+    numbers = {"type": "array", "maxItems": MAX_LAYERS,
+               "items": {"type": ["number", "null"], "minimum": 0, "maximum": FLOAT32_MAX}}
+    return {"type": "object", "additionalProperties": False, "required": ["label", "layers", *PIN_SERIES],
+            "properties": {"label": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL},
+                           "layers": {"type": "array", "maxItems": MAX_LAYERS, "items": {"type": "string"}},
+                           **{series: numbers for series in PIN_SERIES}}}
 
 
 SCHEMA = make_schema()
@@ -204,6 +234,7 @@ def validate(data, classes):
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
     if error is not None:
         raise InvalidValueError(_schema_message(error, data))
+    _check_pins(data)
     data.setdefault("custom", {})
     data["custom"] = {name: clean_code(code) for name, code in data["custom"].items()}
     for name, code in data["custom"].items():
@@ -224,6 +255,37 @@ def validate(data, classes):
     # Code no parameter uses is dropped: nobody is asked to trust code that does nothing here.
     data["custom"] = {name: code for name, code in data["custom"].items() if name in used}
     return data
+
+
+def check_label(label, where):
+    """``label`` if it is plain text of 1 to :data:`MAX_LABEL` characters without control
+    characters (a pin's label); :class:`InvalidValueError` naming ``where`` otherwise."""
+    if not isinstance(label, str) or not 1 <= len(label) <= MAX_LABEL or not label.isprintable() \
+            or label != label.strip():
+        raise InvalidValueError(f"{where}: a label is 1 to {MAX_LABEL} printable characters without leading or "
+                                f"trailing spaces, got {shown(label, 60)}")
+    return label
+
+
+def _check_pins(data):
+    """Pins beyond the schema: plain-text unique labels, layer names, no NaN, one number per layer."""
+    labels = []
+    for index, pin in enumerate(data.get("pins", [])):
+        place = f"design.pins[{index}]"
+        labels.append(check_label(pin["label"], f"{place}.label"))
+        for name in pin["layers"]:
+            check_name(name, f"{place}.layers")
+        for series in PIN_SERIES:
+            if len(pin[series]) != len(pin["layers"]):
+                raise InvalidValueError(f"{place}.{series}: expected one number per layer ({len(pin['layers'])}), "
+                                        f"got {len(pin[series])}")
+            if any(value is not None and value != value for value in pin[series]):
+                raise InvalidValueError(f"{place}.{series}: numbers must be finite (null for none), got NaN")
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise InvalidValueError(f"design.pins: labels must be unique, got {shown(repeated[0], 60)} twice")
+    if data.get("pins") == []:
+        del data["pins"]
 
 
 def _canonical_entry(index, entry, custom, used):
