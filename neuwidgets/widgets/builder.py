@@ -259,7 +259,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         value = self._parameter_entry(initializer, data, staged, where=where)
         for name in names:
             edits.set_parameter(data, name, parameter, value)
-        self._apply(data, staged, preview=preview)
+        self._apply(data, staged, drag="preview" if preview else "release")
 
     def apply_recipe(self, label):
         """Initialize every layer's kernel parameter (a dense weight, a convolution kernel:
@@ -556,27 +556,30 @@ class NetworkBuilder(anywidget.AnyWidget):
             staged[config["name"]] = type(value)
         return {"initializer": config}
 
-    def _apply(self, data, staged=None, refuse_errors_on=None, preview=False):
+    def _apply(self, data, staged=None, refuse_errors_on=None, drag=None):
         spec = NetworkSpec(data, trust=self.spec.trusted, classes={**self._all_classes(), **(staged or {})})
-        self._commit(spec, refuse_errors_on=refuse_errors_on, staged=staged, preview=preview)
+        self._commit(spec, refuse_errors_on=refuse_errors_on, staged=staged, drag=drag)
 
-    def _commit(self, spec, undoable=True, refuse_errors_on=None, reuse=None, staged=None, preview=False):
+    def _commit(self, spec, undoable=True, refuse_errors_on=None, reuse=None, staged=None, drag=None):
         """Build ``spec`` (re-sampling only what changed, or reusing ``reuse``) and make it
         current, or raise and leave everything as it was. What fails after that (the
         autosave file, the plots) is reported in ``notice``, never undoing the edit.
-        ``preview``: not undoable by itself; the next undoable edit goes back to the
-        design before the first preview (a slider drag is one edit)."""
+        ``drag``: ``"preview"`` (a slider moving: not undoable by itself) or ``"release"``
+        (the slider let go: one undoable edit from the design before the first preview);
+        any other edit makes the previews before it one undoable edit of their own."""
         if reuse is None and self._build is not None:
             reuse = self.spec.reusable_from(self._build.network)
         result = spec.build_report(reuse=reuse, max_parameters=self.max_parameters)
         for error in result.errors:
             if (error["layer"], error["parameter"]) == refuse_errors_on:
                 raise InvalidValueError(spec.describe(error))
-        text = spec.to_json() if self.autosave and not preview else None
-        if preview:
+        text = spec.to_json() if self.autosave and drag != "preview" else None
+        if drag == "preview":
             if self._drag_origin is None:
                 self._drag_origin = self.spec
         elif undoable and self._build is not None:
+            if drag != "release":
+                self._settle_drag()
             self._undo.append(self.spec if self._drag_origin is None else self._drag_origin)
             self._redo.clear()
             self._drag_origin = None
