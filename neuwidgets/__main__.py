@@ -5,8 +5,10 @@ in JupyterLab. A bad file gives one line on stderr and exit status 2."""
 import argparse
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
@@ -32,6 +34,9 @@ def _parser():
     render.add_argument("--activations", metavar="PATH", help="also draw activation and gradient std "
                         "through depth to this image file")
     render.add_argument("--dpi", type=int, default=120, help="resolution of the images (default 120)")
+    render.add_argument("--html", metavar="PATH", help="write a lesson to hand out: one self-contained HTML file "
+                        "(the design as a table, every panel, the depth chart with its pins, the code) that opens "
+                        "offline; without -o no image file is written")
     render.add_argument("--trust", action="store_true", help="run the design's custom initializer code; "
                         "read that code first: it runs with your permissions")
     commands.add_parser("demo", help="open the quickstart notebook in JupyterLab",
@@ -62,7 +67,9 @@ def render(args):
         text = design.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {str(design)!r}: {getattr(exc, 'strerror', None) or exc}") from None
-    outputs = [_writable(args.output or design.with_name(design.stem + "-weights.png"))]
+    html = _writable(args.html) if args.html else None
+    outputs = [_writable(args.output or design.with_name(design.stem + "-weights.png"))] \
+        if args.output or not html else []
     if args.activations:
         outputs.append(_writable(args.activations))
     if args.dpi < 10 or args.dpi > 1200:
@@ -80,7 +87,9 @@ def render(args):
     if result.errors:
         raise CommandError(f"{design}: {spec.describe(result.errors[0])}")
     from . import plotting
-    figures = [plotting.plot_weight_distributions(result.network)]
+    if html is not None:
+        _write_lesson(spec, result.network, design, html)
+    figures = [plotting.plot_weight_distributions(result.network)] if args.output or not html else []
     if args.activations:
         figures.append(plotting.plot_activation_stats(result.network, title=f"{design.name}: {result.network}"))
     for figure, path in zip(figures, outputs):
@@ -91,16 +100,33 @@ def render(args):
         print(f"wrote {path}")
 
 
+def _write_lesson(spec, network, design, path):
+    from .lesson import lesson_html
+    text = lesson_html(spec, network, title=f"{design.stem}: {network!r}")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    print(f"wrote {path}")
+
+
 def demo(args):
     if importlib.util.find_spec("jupyterlab") is None:
         raise CommandError('the demo needs JupyterLab: pip install -e ".[lab]" (or pip install jupyterlab)')
     if not QUICKSTART.exists():
         raise CommandError(f"the quickstart notebook is missing ({QUICKSTART}); the demo runs from a "
                            "source checkout of neuwidgets")
+    # A copy of examples/: the demo's edits and autosaves never change the repository's files.
+    folder = Path(tempfile.mkdtemp(prefix="neuwidgets-demo-"))
+    shutil.copytree(QUICKSTART.parent, folder, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    print(f"neuwidgets demo: working on a copy of the examples in {folder}", flush=True)
     options = list(args.lab_options)  # the options this parser does not know go to JupyterLab
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in options:
         options.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI machines)
-    return subprocess.run([sys.executable, "-m", "jupyterlab", str(QUICKSTART), *options]).returncode
+    # The URL JupyterLab prints (to open by hand, e.g. with --no-browser) is its default_url: the notebook.
+    return subprocess.run([sys.executable, "-m", "jupyterlab", QUICKSTART.name, f"--ServerApp.root_dir={folder}",
+                           f"--ServerApp.default_url=/lab/tree/{QUICKSTART.name}", *options], cwd=folder).returncode
 
 
 def main(argv=None):

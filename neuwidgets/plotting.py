@@ -14,6 +14,7 @@ text, axes and data use mid-luminance colours readable on light and dark themes.
 - :func:`plot_parameter` and :func:`plot_depth` draw into given axes.
 """
 import io
+import json
 import math
 
 import matplotlib
@@ -22,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullLocator
+from PIL import Image
 
 from . import init
 from .errors import InvalidTypeError, InvalidValueError
@@ -230,11 +232,17 @@ def plot_weight_distributions(network, bins=50, ncols=None):
             ncols = 2 if len(records) % 2 == 0 else min(3, len(records))
         ncols = max(1, min(int(ncols), len(records)))
         nrows = math.ceil(len(records) / ncols)
-        fig = _new_figure(4.2 * ncols, 3.1 * nrows, layout="constrained")
+        width, height = 4.2 * ncols, 3.1 * nrows + 0.4
+        # Fixed margins in inches (a header of three lines above each panel, tick labels and
+        # the x label below): a layout engine would measure every text first, doubling the cost.
+        fig = _new_figure(width, height)
+        grid = fig.add_gridspec(nrows, ncols, left=0.3 / width, right=1 - 0.25 / width,
+                                top=1 - 1.15 / height, bottom=0.5 / height, wspace=0.55 / 3.65, hspace=1.4 / 1.7)
         for index, record in enumerate(records):
-            ax = fig.add_subplot(nrows, ncols, index + 1)
+            ax = fig.add_subplot(grid[index // ncols, index % ncols])
             plot_parameter(record, ax)
-        fig.suptitle("initial parameter distributions", color=PALETTE["text"])
+            ax.yaxis.set_major_locator(NullLocator())  # a density's numbers say nothing the shape does not
+        fig.suptitle("initial parameter distributions", color=PALETTE["text"], y=1 - 0.12 / height, va="top")
     return fig
 
 
@@ -528,8 +536,10 @@ def _bar_verts(positions, heights, width):
 
 class _DepthChart:
     """One reusable figure for :func:`depth_chart_png`, as :class:`_Panel`: its axes,
-    lines, bars, pin lines and legend are made once; a render changes their data, the
-    limits and the layer names (text metrics of names drawn before are cached)."""
+    lines, bars, pin lines and legend are made once. The axes, names, grid, legend and
+    pins (all but the measured lines and bars) are drawn once per look and kept as a
+    background; a render whose look is unchanged (a slider dragged) restores it and
+    draws only the lines and bars (Agg blitting)."""
 
     width = 0.38  # of each bar, in layers
 
@@ -547,7 +557,8 @@ class _DepthChart:
             ax.patch.set_visible(False)
             self.bars = []
             for colour, label in ((PALETTE["saturated"], "saturated fraction"), (PALETTE["dead"], "dead fraction (= 0)")):
-                bars = PolyCollection([], facecolor=colour, edgecolor=colour, alpha=0.55, linewidth=0.8, label=label)
+                bars = PolyCollection([], facecolor=colour, edgecolor=colour, alpha=0.55, linewidth=0.8, label=label,
+                                      animated=True)
                 fraction.add_collection(bars)
                 self.bars.append(bars)
             fraction.set_ylim(0, 1)
@@ -556,25 +567,20 @@ class _DepthChart:
             self.pins = []
             for colour in (_CYCLE[6], *_CYCLE[1:6], _CYCLE[0], PALETTE["text"]):
                 line, = ax.plot([], [], color=colour, linewidth=1.4, linestyle=":", marker=".", markersize=4)
-                label = ax.text(0, 0, "", color=colour, ha="right", va="bottom", fontsize=9,
-                                clip_on=False)
+                label = ax.text(0, 0, "", color=colour, ha="right", va="bottom", fontsize=9, clip_on=False)
                 self.pins.append((line, label))
             self.std, = ax.plot([], [], color=PALETTE["measured"], linewidth=2.2, marker="o", markersize=4,
-                                label="activation std")
+                                label="activation std", animated=True)
             self.grad, = ax.plot([], [], color=PALETTE["gradient"], linewidth=2.2, linestyle="--", marker="o",
-                                 markersize=4, label="gradient std (dL/dz)")
+                                 markersize=4, label="gradient std (dL/dz)", animated=True)
             ax.set_yscale("log")
             ax.grid(True, axis="y", which="major")
             figure.legend(handles=[self.std, self.grad, *self.bars], loc="upper center", ncol=4,
                           bbox_to_anchor=(0.5, 1.0), borderaxespad=0.2)
+        self.look, self.background = None, None
 
-    def render(self, records, pins, y_range):
-        positions = np.arange(1, len(records) + 1, dtype=np.float64)
-        self.std.set_data(positions, _positive([r["std"] for r in records]))
-        self.grad.set_data(positions, _positive([r["grad_std"] for r in records]))
-        for bars, offset, key in zip(self.bars, (-self.width, 0.0), ("saturated", "dead")):
-            bars.set_verts(_bar_verts(positions + offset, [r[key] for r in records], self.width))
-        longest = len(records)
+    def _set_look(self, names, pins, y_range, longest):
+        """Axes limits, ticks, names and pins: everything that is not measured."""
         for index, (line, label) in enumerate(self.pins):
             pin = pins[index] if index < len(pins) else None
             line.set_visible(pin is not None)
@@ -588,18 +594,35 @@ class _DepthChart:
             label.set_text(_shorten(pin["label"], 24))
             if shown.size:
                 label.set_position((xs[shown[-1]], values[shown[-1]]))
-            longest = max(longest, len(values))
-        low, high = y_range or depth_range(records, pins)
-        _log_ticks(self.ax, low, high)
-        self.ax.set_ylabel("std (log scale, held)" if y_range else "std (log scale)")
+        _log_ticks(self.ax, *y_range[0])
+        self.ax.set_ylabel("std (log scale, held)" if y_range[1] else "std (log scale)")
         self.ax.set_xlim(0.4, longest + 0.6)
-        names = [r["layer"] for r in records]
-        if longest > len(names):  # a pin of a deeper network: its layers beyond ours by number
-            names += [str(p) for p in range(len(names) + 1, longest + 1)]
+        names = names + [str(p) for p in range(len(names) + 1, longest + 1)]  # a deeper pin's layers by number
         ticks, labels = _layer_ticks(names, int(self.axes_px // 28))
         self.ax.set_xticks(ticks, labels, rotation=45, ha="right", rotation_mode="anchor")
+
+    def render(self, records, pins, y_range):
+        names = [r["layer"] for r in records]
+        longest = max([len(names)] + [len(pin["std"]) for pin in pins])
+        look = (names, json.dumps(pins), y_range or depth_range(records, pins), y_range is not None, longest)
+        canvas = self.figure.canvas
+        if look != self.look:
+            self._set_look(names, pins, look[2:4], longest)
+            canvas.draw()  # everything but the animated lines and bars
+            self.look, self.background = look, canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            canvas.restore_region(self.background)
+        positions = np.arange(1, len(records) + 1, dtype=np.float64)
+        self.std.set_data(positions, _positive([r["std"] for r in records]))
+        self.grad.set_data(positions, _positive([r["grad_std"] for r in records]))
+        for bars, offset, key in zip(self.bars, (-self.width, 0.0), ("saturated", "dead")):
+            bars.set_verts(_bar_verts(positions + offset, [r[key] for r in records], self.width))
+            self.fraction.draw_artist(bars)
+        self.ax.draw_artist(self.std)
+        self.ax.draw_artist(self.grad)
         buffer = io.BytesIO()
-        self.figure.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
+        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
 

@@ -290,7 +290,7 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
     records = []
     for (index, layer, z, a), grad in zip(entries, gradients):
-        values = a.numpy().astype(np.float64).ravel()
+        values = a.numpy().ravel()  # moments accumulate in float64 below
         saturation = getattr(layer, "saturation", None)
         if saturation == "symmetric":
             saturated = float(np.mean(np.abs(values) > SATURATION_THRESHOLD))
@@ -301,11 +301,11 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
         counts, edges = (None, None) if bins is None else _histogram(values, bins)
         records.append(ActivationStats(
             layer=layer.name, kind=type(layer).__name__, index=index, saturation=saturation,
-            mean=float(values.mean()), std=float(values.std()),
+            mean=float(values.mean(dtype=np.float64)), std=float(values.std(dtype=np.float64)),
             min=float(values.min()), max=float(values.max()),
-            pre_std=float(np.std(z.numpy().astype(np.float64))),
+            pre_std=float(z.numpy().std(dtype=np.float64)),
             saturated=saturated, dead=float(np.mean(values == 0)), batch_statistics=layer.batch_statistics,
-            grad_std=float(np.std(grad.numpy().astype(np.float64))),
+            grad_std=float(grad.numpy().std(dtype=np.float64)),
             counts=counts, edges=edges))
     return records
 

@@ -114,6 +114,10 @@ def _pin_schema():
 
 SCHEMA = make_schema()
 _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+#: Layer entries (as JSON text) validated before, and their canonical forms: an edit of one
+#: layer of a deep design checks that layer, not every layer again. Bounded.
+_CHECKED, _CANONICAL = set(), {}
+_CACHE_SIZE = 20_000
 
 
 def where(index, entry):
@@ -231,9 +235,7 @@ def validate(data, classes):
         raise InvalidTypeError(f"{_json_path(path, data)}: a design holds only "
                                f"JSON data (numbers, text, lists, objects, null), got {type(value).__name__} "
                                f"{shown(value)}") from None
-    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
-    if error is not None:
-        raise InvalidValueError(_schema_message(error, data))
+    _check_schema(data)
     _check_pins(data)
     data.setdefault("custom", {})
     data["custom"] = {name: clean_code(code) for name, code in data["custom"].items()}
@@ -251,7 +253,7 @@ def validate(data, classes):
     custom = {*classes, *data["custom"]}
     used = set()
     for index, entry in enumerate(data["layers"]):
-        data["layers"][index] = _canonical_entry(index, entry, custom, used)
+        data["layers"][index] = _cached_canonical_entry(index, entry, custom, used)
     # Code no parameter uses is dropped: nobody is asked to trust code that does nothing here.
     data["custom"] = {name: code for name, code in data["custom"].items() if name in used}
     return data
@@ -286,6 +288,44 @@ def _check_pins(data):
         raise InvalidValueError(f"design.pins: labels must be unique, got {shown(repeated[0], 60)} twice")
     if data.get("pins") == []:
         del data["pins"]
+
+
+def _check_schema(data):
+    """Raise :class:`InvalidValueError` for the best schema error of ``data``; layer
+    entries that passed before are not checked again (the error names the same place)."""
+    layers = data.get("layers")
+    if isinstance(layers, list) and len(layers) > 1:
+        texts = [json.dumps(entry, sort_keys=True) for entry in layers]
+        unchecked = [index for index, text in enumerate(texts) if text not in _CHECKED] or [0]
+        error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(
+            {**data, "layers": [layers[index] for index in unchecked]}))
+        if error is None:
+            if len(_CHECKED) > _CACHE_SIZE:
+                _CHECKED.clear()
+            _CHECKED.update(texts)
+            return
+        top = error
+        while top.parent is not None:
+            top = top.parent
+        if len(top.path) > 1 and top.path[0] == "layers" and isinstance(top.path[1], int):
+            top.path[1] = unchecked[top.path[1]]  # the place in the whole design
+    else:
+        error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
+    if error is not None:
+        raise InvalidValueError(_schema_message(error, data))
+
+
+def _cached_canonical_entry(index, entry, custom, used):
+    """:func:`_canonical_entry`, remembered for an entry seen before with the same custom classes."""
+    key = (json.dumps(entry, sort_keys=True), frozenset(custom))
+    if key not in _CANONICAL:
+        names = set()
+        if len(_CANONICAL) > _CACHE_SIZE:
+            _CANONICAL.clear()
+        _CANONICAL[key] = (json.dumps(_canonical_entry(index, entry, custom, names)), names)
+    text, names = _CANONICAL[key]
+    used.update(names)
+    return json.loads(text)
 
 
 def _canonical_entry(index, entry, custom, used):

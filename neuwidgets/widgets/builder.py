@@ -529,7 +529,10 @@ class NetworkBuilder(anywidget.AnyWidget):
         key = (json.dumps(self.spec.layers), tuple(variable.ref() for layer in network.layers
                                                    for variable in layer.variables.values()))
         if self._profile_cache[0] != key:
-            self._profile_cache = (key, stats.activation_stats(network, n_samples=256, bins=None))
+            # at least 32,768 values per layer for every statistic: 32 to 256 samples (fewer for wider layers)
+            widest = max(math.prod(layer.output_shape[1:]) for layer in network.layers)
+            samples = min(256, max(32, 32_768 // widest))
+            self._profile_cache = (key, stats.activation_stats(network, n_samples=samples, bins=None))
         return self._profile_cache[1]
 
     def _parameter_entry(self, value, data, staged, where="add_layer"):
