@@ -430,12 +430,33 @@ class _Panel:
     only their data, limits and texts change per record (a fresh figure per panel costs
     several times more, mostly in creating axes, ticks and text)."""
 
+    #: The std scale under every panel (log, decades 1e-4 to 100): the same on every card.
+    GAUGE = (10 ** -4.4, 10 ** 2.4)
+
     def __init__(self, width_px, height_px, dpi):
         with matplotlib.rc_context(_WIDGET):
             self.figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
             FigureCanvasAgg(self.figure)
-            ax = self.ax = self.figure.add_axes(_panel_rect(width_px, height_px, left_px=8, bottom_px=31,
+            ax = self.ax = self.figure.add_axes(_panel_rect(width_px, height_px, left_px=8, bottom_px=54,
                                                             right_px=8, top_px=16))
+            # Every card's std on one log scale: N(0, 0.01), He and N(0, 1) sit decades apart.
+            gauge = self.gauge = self.figure.add_axes(_panel_rect(width_px, height_px, left_px=8, bottom_px=13,
+                                                                  right_px=8, top_px=height_px - 22))
+            gauge.set_xscale("log")
+            gauge.set_xlim(*self.GAUGE)
+            gauge.set_ylim(0, 1)
+            decades = [10.0 ** k for k in range(-4, 3)]
+            gauge.set_xticks(decades, [_decade(tick) for tick in decades])
+            gauge.xaxis.set_minor_locator(NullLocator())
+            gauge.yaxis.set_major_locator(NullLocator())
+            gauge.tick_params(axis="x", labelsize=6.5, length=2, pad=1)
+            gauge.patch.set_visible(False)
+            for side in ("left", "top", "right"):
+                gauge.spines[side].set_visible(False)
+            self.gauge_measured, = gauge.plot([], [], marker="v", markersize=7, linestyle="none",
+                                              color=PALETTE["measured"], clip_on=False)
+            self.gauge_expected, = gauge.plot([], [], marker="|", markersize=10, markeredgewidth=2,
+                                              linestyle="none", color=PALETTE["theory"], clip_on=False)
             self.fill = ax.stairs([0.0], [0.0, 1.0], fill=True, color=PALETTE["measured"], alpha=0.45, linewidth=0)
             self.edge = ax.stairs([0.0], [0.0, 1.0], color=PALETTE["measured"], linewidth=0.8)
             self.curve, = ax.plot([], [], color=PALETTE["theory"], linewidth=1.3)
@@ -494,6 +515,10 @@ class _Panel:
         self.ax.set_xticks(ticks, [_fmt(float(f"{tick:.3g}")) for tick in ticks])
         self.ax.set_xlabel(f"{record['parameter']} value")
         self.text.set_text(std_text(record))
+        for marker, value in ((self.gauge_measured, record["std"]), (self.gauge_expected, record.get("expected_std"))):
+            shown = value is not None and value > 0
+            marker.set_visible(shown)
+            marker.set_data([min(max(value, self.GAUGE[0]), self.GAUGE[1])] if shown else [], [0.45] if shown else [])
         buffer = io.BytesIO()
         self.figure.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
@@ -506,8 +531,11 @@ def panel_png(record, width_px=300, height_px=170, dpi=100):
     """PNG bytes (``width_px`` × ``height_px`` pixels, transparent) of ONE parameter's
     distribution for the builder widget, which shows the title and the initializer
     beside it: the histogram as a density, the initializer's theoretical density
-    (:func:`theoretical_density`), the x axis in parameter value, and "std <measured>
-    measured · <expected> expected". A few milliseconds: the figure is reused.
+    (:func:`theoretical_density`), the x axis in parameter value, "std <measured>
+    measured · <expected> expected", and under it a log scale of std from 1e-4 to 100
+    shared by every panel, marking the measured std (▼) and the expected one (|), so that
+    cards of N(0, 0.01), He and N(0, 1) tell their scales apart at a glance. A few
+    milliseconds: the figure is reused.
 
     ``record``: a :class:`~neuwidgets.stats.ParameterStats`. Raises
     :class:`InvalidValueError` for sizes under 60×40 pixels or a non-positive dpi.
