@@ -232,6 +232,6 @@ def test_panel_png_shows_the_measured_and_expected_std_and_redraws_only_what_dif
     assert panel.curve.get_xydata().shape[0] > 100  # the theoretical density is drawn
     # one std scale on every card: the measured (▼) and expected (|) std on a log axis
     assert panel.gauge_measured.get_xdata()[0] == second.std and panel.gauge_expected.get_xdata()[0] == 0.1
-    plotting.panel_png(first)
+    panel._draw(first)
     assert panel.gauge_measured.get_xdata()[0] == first.std and panel.gauge.get_xscale() == "log"
     assert [t.get_text() for t in panel.gauge.get_xticklabels()] == ["1e-4", "0.001", "0.01", "0.1", "1", "10", "100"]
