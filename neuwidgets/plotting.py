@@ -298,16 +298,22 @@ def plot_depth(records, ax_std, ax_fraction=None, compact=False, max_labels=30):
     return ax_std, ax_fraction
 
 
-def depth_range(records, pins=()):
+def depth_range(records, pins=(), previous=None):
     """``(low, high)``: the std axis of a depth chart, whole decades around the activation
     and gradient std of ``records`` and the activation std of ``pins`` (dicts with a
-    ``"std"`` list, None for none), with half a decade to spare and at least 0.05 to 2."""
+    ``"std"`` list, None for none), with half a decade to spare and at least 0.05 to 2.
+    ``previous``: the range shown before, kept while it holds the values with at most two
+    decades to spare (a chart redrawn while a slider moves keeps its axis)."""
     values = _positive([r["std"] for r in records] + [r["grad_std"] for r in records] +
                        [v for pin in pins for v in pin["std"] if v is not None])
     finite = values[np.isfinite(values)]
     low, high = (finite.min(), finite.max()) if finite.size else (1.0, 1.0)
-    return (float(10.0 ** math.floor(math.log10(min(low / 2, 0.05)))),
-            float(10.0 ** math.ceil(math.log10(max(high * 2, 2.0)))))
+    needed = (float(10.0 ** math.floor(math.log10(min(low / 2, 0.05)))),
+              float(10.0 ** math.ceil(math.log10(max(high * 2, 2.0)))))
+    if previous is not None and previous[0] <= needed[0] and needed[1] <= previous[1] \
+            and math.log10(previous[1] / previous[0]) <= math.log10(needed[1] / needed[0]) + 2:
+        return tuple(previous)
+    return needed
 
 
 def _decade(value):
@@ -629,10 +635,10 @@ class _DepthChart:
         ticks, labels = _layer_ticks(names, int(self.axes_px // 28))
         self.ax.set_xticks(ticks, labels, rotation=45, ha="right", rotation_mode="anchor")
 
-    def render(self, records, pins, y_range):
+    def render(self, records, pins, y_range, held):
         names = [r["layer"] for r in records]
         longest = max([len(names)] + [len(pin["std"]) for pin in pins])
-        look = (names, json.dumps(pins), y_range or depth_range(records, pins), y_range is not None, longest)
+        look = (names, json.dumps(pins), tuple(y_range or depth_range(records, pins)), held, longest)
         canvas = self.figure.canvas
         if look != self.look:
             self._set_look(names, pins, look[2:4], longest)
@@ -657,7 +663,7 @@ class _DepthChart:
 _CHARTS = {}
 
 
-def depth_chart_png(records, width_px=720, height_px=300, dpi=100, pins=(), y_range=None):
+def depth_chart_png(records, width_px=720, height_px=300, dpi=100, pins=(), y_range=None, held=False):
     """PNG bytes (``width_px`` × ``height_px`` pixels, transparent) of the builder's
     "signal through depth" chart from :func:`~neuwidgets.stats.activation_stats` records:
     activation std and gradient std (dL/dz) per layer on a log axis, saturated and dead
@@ -667,7 +673,8 @@ def depth_chart_png(records, width_px=720, height_px=300, dpi=100, pins=(), y_ra
     ``pins``: kept profiles (``{"label", "std": [per layer, None for none]}``, as
     :attr:`NetworkBuilder.pins <neuwidgets.widgets.NetworkBuilder.pins>`), drawn as dotted
     reference lines labelled at their end. ``y_range``: ``(low, high)`` of the std axis,
-    held so that charts compare (default :func:`depth_range` of the records and pins).
+    (default :func:`depth_range` of the records and pins); ``held``: the range is held so
+    that charts compare (the axis says so).
     The figure is reused: a chart costs tens of milliseconds at any depth.
 
     No records gives a chart with a note. Raises :class:`InvalidValueError` for sizes
@@ -690,7 +697,7 @@ def depth_chart_png(records, width_px=720, height_px=300, dpi=100, pins=(), y_ra
     if key not in _CHARTS:
         _CHARTS[key] = _DepthChart(width_px, height_px, dpi)
     with matplotlib.rc_context(_CHART):
-        return _CHARTS[key].render(records, list(pins), y_range)
+        return _CHARTS[key].render(records, list(pins), y_range, held)
 
 
 # -- signal propagation theory (neuwidgets.theory) ---------------------------------------------------

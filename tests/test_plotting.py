@@ -182,9 +182,13 @@ def test_depth_chart_names_the_layers_draws_pins_and_holds_its_range():
     np.testing.assert_allclose(line.get_ydata(), [0.05, 0.01, np.nan, 1e-4])
     assert chart.ax.get_ylim() == pytest.approx((1e-5, 10)) == plotting.depth_range(records, pins)
     assert [t.get_text() for t in chart.ax.get_yticklabels()] == ["1e-5", "1e-4", "0.001", "0.01", "0.1", "1", "10"]
-    held = plotting.depth_chart_png(records, y_range=(1e-3, 100))
+    held = plotting.depth_chart_png(records, y_range=(1e-3, 100), held=True)
     assert held != first and chart.ax.get_ylim() == pytest.approx((1e-3, 100))
     assert chart.ax.get_ylabel() == "std (log scale, held)"
+    # a range shown before is kept while the values fit with at most two decades to spare
+    assert plotting.depth_range(records, pins, previous=(1e-6, 100)) == (1e-6, 100)
+    assert plotting.depth_range(records, pins, previous=(1e-7, 100)) == (1e-5, 10)
+    assert plotting.depth_range(records, pins, previous=(1e-4, 100)) == (1e-5, 10)
     with pytest.raises(InvalidValueError, match="0 < low < high"):
         plotting.depth_chart_png(records, y_range=(1, 0.1))
     # a hundred layers: every k-th is named, so that the names stay readable

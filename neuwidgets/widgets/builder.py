@@ -140,6 +140,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         self._profile_cache = (None, None)  # (what the forward pass depends on, activation records)
         self._drag_origin = None  # the design before the first preview of a slider drag
         self._held_range = None
+        self._chart_range = None  # the std axis of the last depth chart
         self._seq = 0
         self._warnings = []     # what went wrong after an edit was made (plots, autosave)
         reuse = None
@@ -411,9 +412,8 @@ class NetworkBuilder(anywidget.AnyWidget):
         """Hold the depth chart's std axis at the range it shows now (True), so that the
         charts of the next edits compare, or let it follow the data again (False).
         A view setting: not an edit, not saved. Returns :attr:`held_range`."""
-        from .. import plotting
         _check_flag(hold, "hold_range: hold")
-        self._held_range = plotting.depth_range(self._profile(), self.spec.data.get("pins", [])) if hold else None
+        self._held_range = self._chart_y_range() if hold else None
         self._publish()
         if self.plots:
             self._draw()
@@ -747,7 +747,17 @@ class NetworkBuilder(anywidget.AnyWidget):
         from .. import plotting
         self.busy, self.progress = "computing the signal through depth", 0.9
         self.depth_chart = plotting.depth_chart_png(self._profile(), pins=self.spec.data.get("pins", []),
-                                                    y_range=self._held_range)
+                                                    y_range=self._chart_y_range(),
+                                                    held=self._held_range is not None)
+
+    def _chart_y_range(self):
+        """The depth chart's std axis: held, or :func:`~neuwidgets.plotting.depth_range`
+        of the data, kept from the chart before while it still fits (no jumps while a slider moves)."""
+        from .. import plotting
+        if self._held_range is None:
+            self._chart_range = plotting.depth_range(self._profile(), self.spec.data.get("pins", []),
+                                                     previous=self._chart_range)
+        return self._held_range or self._chart_range
 
     # -- the front end -------------------------------------------------------------------
     def _on_message(self, _widget, content, _buffers):
