@@ -8,8 +8,10 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -48,6 +50,9 @@ def _parser():
     render.add_argument("--dpi", type=int, default=120, help="resolution of the images (default 120)")
     render.add_argument("--samples", type=int, default=1000, help="random inputs for --activations "
                         "(default 1000; fewer for very wide networks)")
+    render.add_argument("--html", metavar="PATH", help="write a lesson to hand out: one self-contained HTML file "
+                        "(the design as a table, every panel, the depth chart with its pins, the code) that opens "
+                        "offline; without -o no image file is written")
     render.add_argument("--trust", action="store_true", help="run the design's custom initializer code; "
                         "read that code first: it runs with your permissions, in a separate process")
     render.add_argument("--time-limit", type=float, default=TRUSTED_BUILD_SECONDS, metavar="SECONDS",
@@ -80,18 +85,21 @@ def _parser():
     return parser
 
 
-def _output(path, flag):
-    """The image file ``path`` given to ``flag``, refused before any work when it cannot be
-    written (see files.check_writable) or its extension is not one of IMAGE_FORMATS."""
+def _output(path, flag, formats=None):
+    """The file ``path`` given to ``flag``, refused before any work when it cannot be
+    written (see files.check_writable) or its extension is not one of ``formats`` (default
+    IMAGE_FORMATS)."""
     from .errors import NeuwidgetsError, shown
     from .files import check_writable
     try:
         check_writable(path)
     except NeuwidgetsError as exc:
         raise CommandError(f"{flag}: {exc}") from None
-    if Path(path).suffix.lower().lstrip(".") not in IMAGE_FORMATS:
-        raise CommandError(f"{flag} {shown(str(path))}: expected an image file name ending in "
-                           f"{', '.join('.' + name for name in IMAGE_FORMATS)} (the format follows the extension)")
+    formats = formats or IMAGE_FORMATS
+    if Path(path).suffix.lower().lstrip(".") not in formats:
+        kind = "an image file" if formats is IMAGE_FORMATS else "a file"
+        raise CommandError(f"{flag} {shown(str(path))}: expected {kind} name ending in "
+                           f"{', '.join('.' + name for name in formats)} (the format follows the extension)")
     return Path(path)
 
 
@@ -120,14 +128,18 @@ def render(args):
         text = read_design(design)
     except NeuwidgetsError as exc:
         raise CommandError(str(exc)) from None
-    outputs = [("-o", _output(args.output or design.with_name(design.stem + "-weights.png"), "-o"))]
+    outputs = []
+    if args.output or not args.html:
+        outputs.append(("-o", _output(args.output or design.with_name(design.stem + "-weights.png"), "-o")))
     if args.activations:
         outputs.append(("--activations", _output(args.activations, "--activations")))
+    if args.html:
+        outputs.append(("--html", _output(args.html, "--html", formats=("html", "htm"))))
     _check_distinct(design, outputs)
     if args.trust and not args.child_report and _holds_custom_code(text):
-        return _render_in_child(args, design, [path for _, path in outputs])
+        return _render_in_child(args, design, outputs)
     try:
-        for path in _render(args, design, text, [path for _, path in outputs]):
+        for path in _render(args, design, text, dict(outputs)):
             print(f"wrote {path}", flush=True)
     except NeuwidgetsError as exc:
         raise CommandError(f"{design}: {exc}") from None
@@ -144,7 +156,8 @@ def _holds_custom_code(text):
 
 
 def _render(args, design, text, outputs):
-    """Build and draw ``design``; yields each image file once written."""
+    """Build and draw ``design``; ``outputs``: ``{flag: path}`` (-o, --activations, --html);
+    yields each file once written."""
     import io
     from . import limits, plotting
     from .files import write_atomic
@@ -165,11 +178,18 @@ def _render(args, design, text, outputs):
                            "read it in the file, then pass --trust to run it")
     if result.errors:
         raise CommandError(f"{design}: {spec.describe(result.errors[0])}")
-    drawings = [("weight distributions", lambda: plotting.plot_weight_distributions(result.network))]
-    if len(outputs) > 1:
-        drawings.append(("activation statistics", lambda: plotting.plot_activation_stats(
-            result.network, n_samples=args.samples, title=f"{design.name}: {result.network}")))
-    for (what, draw), path in zip(drawings, outputs):
+    drawings = {"-o": ("weight distributions", lambda: plotting.plot_weight_distributions(result.network)),
+                "--activations": ("activation statistics", lambda: plotting.plot_activation_stats(
+                    result.network, n_samples=args.samples, title=f"{design.name}: {result.network}"))}
+    for flag, path in outputs.items():
+        if flag == "--html":
+            from .lesson import lesson_html
+            progress("writing the lesson")
+            write_atomic(path, lesson_html(spec, result.network, title=f"{design.stem}: {result.network!r}"),
+                         where=None)
+            yield path
+            continue
+        what, draw = drawings[flag]
         progress(f"drawing the {what}")
         buffer = io.BytesIO()
         draw().savefig(buffer, format=path.suffix.lower().lstrip("."), dpi=args.dpi)
@@ -187,11 +207,12 @@ def _render_in_child(args, design, outputs):
     import signal
     import tempfile
     import threading
+    outputs = [path for _, path in outputs]
     before = {path: _identity(path) for path in outputs}
     with tempfile.TemporaryDirectory(prefix="neuwidgets-render-") as folder:
         report_file = Path(folder) / "report.json"
-        command = [sys.executable, "-m", "neuwidgets", "render", str(design), "-o", str(outputs[0]),
-                   *(["--activations", str(outputs[1])] if len(outputs) > 1 else []), "--dpi", str(args.dpi),
+        command = [sys.executable, "-m", "neuwidgets", "render", str(design),
+                   *(part for flag, path in outputs for part in (flag, str(path))), "--dpi", str(args.dpi),
                    "--samples", str(args.samples), "--time-limit", repr(args.time_limit), "--trust",
                    "--child-report", str(report_file)]
         package_root = str(Path(__file__).resolve().parent.parent)  # the child imports this same neuwidgets
@@ -234,16 +255,24 @@ def _relay(stream, target):
         target.flush()
 
 
+
 def demo(args):
     if importlib.util.find_spec("jupyterlab") is None:
         raise CommandError('the demo needs JupyterLab: pip install -e ".[lab]" (or pip install jupyterlab)')
     if not QUICKSTART.exists():
         raise CommandError(f"the quickstart notebook is missing ({QUICKSTART}); the demo runs from a "
                            "source checkout of neuwidgets")
+    # A copy of examples/: the demo's edits and autosaves never change the repository's files.
+    folder = Path(tempfile.mkdtemp(prefix="neuwidgets-demo-"))
+    shutil.copytree(QUICKSTART.parent, folder, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    print(f"neuwidgets demo: working on a copy of the examples in {folder}", flush=True)
     options = list(args.lab_options)  # the options this parser does not know go to JupyterLab
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in options:
         options.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI machines)
-    return subprocess.run([sys.executable, "-m", "jupyterlab", str(QUICKSTART), *options]).returncode
+    # The URL JupyterLab prints (to open by hand, e.g. with --no-browser) is its default_url: the notebook.
+    return subprocess.run([sys.executable, "-m", "jupyterlab", QUICKSTART.name, f"--ServerApp.root_dir={folder}",
+                           f"--ServerApp.default_url=/lab/tree/{QUICKSTART.name}", *options], cwd=folder).returncode
 
 
 class _ProgressBar:

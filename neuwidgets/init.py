@@ -12,6 +12,7 @@ Every initializer samples a float32 tensor of the requested shape with
 :func:`from_config`. A custom initializer subclasses :class:`Initializer` and defines
 ``sample(self, shape)``, returning a TensorFlow tensor or a NumPy array.
 """
+import hashlib
 import inspect
 import math
 import numbers
@@ -24,7 +25,7 @@ from .errors import InitializerError, InvalidTypeError, InvalidValueError, shown
 __all__ = [
     "Initializer", "Constant", "Normal", "Uniform", "TruncatedNormal", "Orthogonal",
     "HeNormal", "HeUniform", "XavierNormal", "XavierUniform", "VarianceScaling", "DeltaOrthogonal",
-    "fans", "from_config", "BUILTINS",
+    "fans", "from_config", "derive_seed", "BUILTINS", "RECIPES",
 ]
 
 # Seeds for initializers created without ``seed=``. A private generator: sampling
@@ -117,6 +118,14 @@ def _check_spread(owner, mean, std, reach):
                                 f"got mean={shown(mean)}, std={shown(std)}")
 
 
+def derive_seed(seed, layer, parameter):
+    """The seed of ``parameter`` of layer ``layer`` in a design whose seed is ``seed``:
+    an integer in [0, 2**63), the first 8 bytes of the BLAKE2b hash of the three (the
+    same three always give the same seed; changing any one gives an unrelated one)."""
+    digest = hashlib.blake2b(f"{seed}\0{layer}\0{parameter}".encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
 def _check_seed(owner, seed):
     if seed is None:
         return None
@@ -138,6 +147,13 @@ class Initializer:
     formula = None
     #: Parameters printed positionally in the repr (NeuPy: ``Constant(3)``).
     _positional = ()
+    #: The builder's slider of each numeric parameter: ``{parameter: (low, high, log)}``,
+    #: spanning ``low``..``high`` (in the parameter's units), on a log scale where ``log``.
+    ranges = {}
+    #: The seed a design gives this parameter when the initializer has no ``seed`` of its
+    #: own (:func:`derive_seed` of the design's seed, the layer and the parameter; set
+    #: when a design with a seed is built). None: a fresh seed every time it samples.
+    design_seed = None
 
     def sample(self, shape):
         """Return initial values of ``shape`` (a tuple of positive ints): a ``tf.Tensor`` or a
@@ -179,12 +195,33 @@ class Initializer:
                   if not (key == "seed" and value is None)]
         return f"{type(self).__name__}({', '.join(parts)})"
 
-    def _seed(self):
+    def seed_tensor(self):
+        """The stateless seed to sample with, an int64 tensor ``[seed, 0]``: the
+        initializer's own ``seed``, else its :attr:`design_seed`, else a fresh one from
+        a private generator (global random state is never read or changed). A custom
+        initializer samples reproducibly from its design's seed with, e.g.,
+        ``tf.random.stateless_normal(shape, self.seed_tensor())``."""
         import tensorflow as tf
         seed = getattr(self, "seed", None)
         if seed is None:
+            seed = self.design_seed
+        if seed is None:
             seed = _fresh_seeds.getrandbits(31)
         return tf.constant([seed, 0], dtype=tf.int64)
+
+    @classmethod
+    def check_ranges(cls, params, where):
+        """Raise :class:`InvalidValueError` naming ``where``, the parameter, the value and
+        the slider's span unless every parameter of ``params`` that has a slider
+        (:attr:`ranges`) is a finite number within it (the values a slider can send)."""
+        for name, (low, high, _) in cls.ranges.items():
+            if name not in params:
+                continue
+            value = params[name]
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+                    or not low <= value <= high:
+                raise InvalidValueError(f"{where}: {cls.__name__} {name} from the slider must be a number from "
+                                        f"{low:g} to {high:g}, got {value!r}"[:300])
 
 
 def _normal_pdf(x, mean, std):
@@ -218,6 +255,7 @@ class Constant(Initializer):
 
     formula = "every entry = value"
     _positional = ("value",)
+    ranges = {"value": (-1.0, 1.0, False)}
 
     def __init__(self, value=0):
         self.value = _check_number("Constant", "value", value)
@@ -245,6 +283,7 @@ class Normal(Initializer):
     """
 
     formula = "N(mean, std²)"
+    ranges = {"mean": (-1.0, 1.0, False), "std": (1e-4, 10.0, True)}
 
     def __init__(self, mean=0, std=0.01, seed=None):
         self.mean = _check_number("Normal", "mean", mean)
@@ -254,7 +293,7 @@ class Normal(Initializer):
 
     def sample(self, shape):
         import tensorflow as tf
-        return tf.random.stateless_normal(_check_shape(shape), self._seed(), self.mean, self.std)
+        return tf.random.stateless_normal(_check_shape(shape), self.seed_tensor(), self.mean, self.std)
 
     def expected_std(self, shape):
         return float(self.std)
@@ -271,6 +310,7 @@ class Uniform(Initializer):
 
     formula = "U[minval, maxval)"
     _positional = ("minval", "maxval")
+    ranges = {"minval": (-2.0, 2.0, False), "maxval": (-2.0, 2.0, False)}
 
     def __init__(self, minval=0, maxval=1, seed=None):
         self.minval = _check_number("Uniform", "minval", minval)
@@ -289,7 +329,7 @@ class Uniform(Initializer):
 
     def sample(self, shape):
         import tensorflow as tf
-        return tf.random.stateless_uniform(_check_shape(shape), self._seed(), self.minval, self.maxval)
+        return tf.random.stateless_uniform(_check_shape(shape), self.seed_tensor(), self.minval, self.maxval)
 
     def expected_std(self, shape):
         return (self.maxval - self.minval) / math.sqrt(12)
@@ -309,6 +349,7 @@ class TruncatedNormal(Initializer):
     """
 
     formula = "N(mean, std²) truncated at ±2·std"
+    ranges = Normal.ranges
 
     def __init__(self, mean=0, std=0.05, seed=None):
         self.mean = _check_number("TruncatedNormal", "mean", mean)
@@ -318,7 +359,7 @@ class TruncatedNormal(Initializer):
 
     def sample(self, shape):
         import tensorflow as tf
-        return tf.random.stateless_truncated_normal(_check_shape(shape), self._seed(), self.mean, self.std)
+        return tf.random.stateless_truncated_normal(_check_shape(shape), self.seed_tensor(), self.mean, self.std)
 
     def expected_std(self, shape):
         return self.std * TRUNCATED_STD
@@ -337,6 +378,18 @@ def _flat_matrix_shape(shape):
     return math.prod(shape[:-1]), shape[-1]
 
 
+def _orthogonal(shape, scale, seed):
+    """``scale`` × a random matrix with orthonormal rows or columns, reshaped to ``shape``."""
+    import tensorflow as tf
+    rows, cols = _flat_matrix_shape(shape)
+    gaussian = tf.random.stateless_normal((max(rows, cols), min(rows, cols)), seed)
+    q, r = tf.linalg.qr(gaussian)
+    q *= tf.sign(tf.linalg.diag_part(r))  # unique, uniformly distributed Q
+    if rows < cols:
+        q = tf.transpose(q)
+    return tf.reshape(scale * q, _check_shape(shape))
+
+
 class Orthogonal(Initializer):
     """Orthogonal matrix times ``scale`` (Saxe et al. 2014, arXiv 1312.6120).
 
@@ -347,20 +400,14 @@ class Orthogonal(Initializer):
     """
 
     formula = "scale · orthonormal (QR of a Gaussian)"
+    ranges = {"scale": (0.01, 10.0, True)}
 
     def __init__(self, scale=1.0, seed=None):
         self.scale = _check_number("Orthogonal", "scale", scale)
         self.seed = _check_seed("Orthogonal", seed)
 
     def sample(self, shape):
-        import tensorflow as tf
-        rows, cols = _flat_matrix_shape(shape)
-        gaussian = tf.random.stateless_normal((max(rows, cols), min(rows, cols)), self._seed())
-        q, r = tf.linalg.qr(gaussian)
-        q *= tf.sign(tf.linalg.diag_part(r))  # unique, uniformly distributed Q
-        if rows < cols:
-            q = tf.transpose(q)
-        return tf.reshape(self.scale * q, _check_shape(shape))
+        return _orthogonal(shape, self.scale, self.seed_tensor())
 
     def expected_std(self, shape):
         rows, cols = _flat_matrix_shape(shape)
@@ -378,6 +425,7 @@ class _FanScaled(Initializer):
     """Zero-mean distribution whose variance is ``gain / n`` for a fan ``n``."""
 
     distribution = None  # "normal" or "uniform"
+    ranges = {"gain": (0.01, 100.0, True)}
 
     def __init__(self, gain=1.0, seed=None):
         self.gain = _check_number(type(self).__name__, "gain", gain, positive=True)
@@ -394,9 +442,9 @@ class _FanScaled(Initializer):
         shape = _check_shape(shape)
         std = self.expected_std(shape)
         if self.distribution == "normal":
-            return tf.random.stateless_normal(shape, self._seed(), 0.0, std)
+            return tf.random.stateless_normal(shape, self.seed_tensor(), 0.0, std)
         limit = math.sqrt(3.0) * std
-        return tf.random.stateless_uniform(shape, self._seed(), -limit, limit)
+        return tf.random.stateless_uniform(shape, self.seed_tensor(), -limit, limit)
 
     def density(self, shape, x):
         return _density(self.distribution, x, 0.0, self.expected_std(shape))
@@ -461,6 +509,7 @@ class VarianceScaling(Initializer):
     """
 
     formula = "std √(scale / n), n = fan_in, fan_out or (fan_in + fan_out) / 2"
+    ranges = {"scale": (0.01, 100.0, True)}
     MODES = ("fan_in", "fan_out", "fan_avg")
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
@@ -485,11 +534,11 @@ class VarianceScaling(Initializer):
         shape = _check_shape(shape)
         std = self.expected_std(shape)
         if self.distribution == "truncated_normal":
-            return tf.random.stateless_truncated_normal(shape, self._seed(), 0.0, std / TRUNCATED_STD)
+            return tf.random.stateless_truncated_normal(shape, self.seed_tensor(), 0.0, std / TRUNCATED_STD)
         if self.distribution == "untruncated_normal":
-            return tf.random.stateless_normal(shape, self._seed(), 0.0, std)
+            return tf.random.stateless_normal(shape, self.seed_tensor(), 0.0, std)
         limit = math.sqrt(3.0) * std
-        return tf.random.stateless_uniform(shape, self._seed(), -limit, limit)
+        return tf.random.stateless_uniform(shape, self.seed_tensor(), -limit, limit)
 
     def density(self, shape, x):
         std = self.expected_std(shape)
@@ -522,6 +571,7 @@ class DeltaOrthogonal(Initializer):
     """
 
     formula = "centre tap = gain · orthogonal, other taps 0"
+    ranges = {"gain": (0.01, 10.0, True)}
 
     def __init__(self, gain=1.0, seed=None):
         self.gain = _check_number("DeltaOrthogonal", "gain", gain, positive=True)
@@ -542,7 +592,7 @@ class DeltaOrthogonal(Initializer):
     def sample(self, shape):
         import tensorflow as tf
         shape = self._check_kernel(shape)
-        centre = Orthogonal(self.gain, seed=self.seed).sample(shape[-2:])  # (in, out): rows orthonormal
+        centre = _orthogonal(shape[-2:], self.gain, self.seed_tensor())  # (in, out): rows orthonormal
         return tf.scatter_nd([[dim // 2 for dim in shape[:-2]]], centre[None], shape)
 
     def expected_std(self, shape):
@@ -567,6 +617,18 @@ def expected_std_of(value, shape):
 BUILTINS = {cls.__name__: cls for cls in (
     Constant, Normal, Uniform, TruncatedNormal, Orthogonal,
     HeNormal, HeUniform, XavierNormal, XavierUniform, VarianceScaling, DeltaOrthogonal)}
+
+
+#: The standard recipes the builder applies to every layer's kernel parameter in one step
+#: (NeuPy's gain convention: ``gain=2`` is the textbook He and Glorot; ``HeNormal(gain=1)`` is LeCun's).
+RECIPES = {
+    "std 0.01": Normal(std=0.01),
+    "N(0, 1)": Normal(std=1.0),
+    "Xavier": XavierNormal(gain=2),
+    "He": HeNormal(gain=2),
+    "LeCun": HeNormal(gain=1.0),
+    "Orthogonal": Orthogonal(scale=1.0),
+}
 
 
 def from_config(config, custom=None):

@@ -15,14 +15,17 @@ text, axes and data use mid-luminance colours readable on light and dark themes.
 - :func:`plot_training` draws :func:`neuwidgets.training.compare` results.
 """
 import io
+import json
 import math
 import numbers
 
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullLocator
+from PIL import Image
 
 from . import init
 from .errors import InvalidTypeError, InvalidValueError, shown
@@ -30,7 +33,7 @@ from .stats import activation_stats, weight_stats
 
 __all__ = ["plot_weight_distributions", "plot_activation_stats", "plot_activation_comparison",
            "plot_parameter", "plot_depth", "plot_std_by_layer", "MAX_PANELS", "figure_to_png", "panel_png",
-           "depth_chart_png", "theoretical_density", "NotebookFigure", "PALETTE",
+           "depth_chart_png", "depth_range", "theoretical_density", "NotebookFigure", "PALETTE",
            "plot_phase_diagram", "plot_jacobian_spectrum", "plot_signal_propagation", "plot_training"]
 
 #: Okabe-Ito colours of mid luminance: distinguishable (also for colour-blind readers)
@@ -68,6 +71,11 @@ _SMALL = {**_STYLE, "font.size": 6.5, "axes.titlesize": 7, "axes.labelsize": 6.5
 # The builder's images are shown at their natural size: text a little larger.
 _WIDGET = {**_SMALL, "font.size": 8, "axes.labelsize": 8, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5,
            "legend.fontsize": 7.5}
+# The depth chart is read from the back of a classroom: projector-sized text, thicker lines.
+_CHART = {**_WIDGET, "font.size": 10, "axes.labelsize": 10, "xtick.labelsize": 9.5, "ytick.labelsize": 9.5,
+          "legend.fontsize": 9.5, "axes.linewidth": 0.8, "xtick.major.width": 0.8, "ytick.major.width": 0.8,
+          "xtick.major.size": 3.5, "ytick.major.size": 3.5, "xtick.major.pad": 2.5, "ytick.major.pad": 2.5,
+          "legend.handlelength": 2.0, "legend.columnspacing": 1.2}
 
 _MAX_TICKS = 40  # layers in a depth chart labelled one by one
 
@@ -250,18 +258,25 @@ def plot_weight_distributions(network, bins=50, ncols=None, max_panels=MAX_PANEL
             shown_records = _evenly_spaced_layers(records, max_panels)
         summary = shown_records is not records
         if ncols is None:
-            ncols = 4 if summary else 2 if len(records) % 2 == 0 else 3
-        ncols = min(ncols, len(shown_records))
+            ncols = 4 if summary else 2 if len(records) % 2 == 0 else min(3, len(records))
+        ncols = max(1, min(int(ncols), len(shown_records)))
         nrows = math.ceil(len(shown_records) / ncols)
-        fig = _new_figure(max(4.2 * ncols, 8.0 * summary), 3.1 * (nrows + summary), layout="constrained")
-        grid = fig.add_gridspec(nrows + summary, ncols)
+        rows = nrows + summary
+        width, height = max(4.2 * ncols, 8.0 * summary), 3.1 * rows + 0.4
+        # Fixed margins in inches (a header of three lines above each panel, tick labels and
+        # the x label below): a layout engine would measure every text first, doubling the cost.
+        fig = _new_figure(width, height)
+        grid = fig.add_gridspec(rows, ncols, left=0.3 / width, right=1 - 0.25 / width,
+                                top=1 - 1.15 / height, bottom=0.5 / height, wspace=0.55 / 3.65, hspace=1.4 / 1.7)
         if summary:
             plot_std_by_layer(records, fig.add_subplot(grid[0, :]), network)
         for index, record in enumerate(shown_records):
-            plot_parameter(record, fig.add_subplot(grid[summary + index // ncols, index % ncols]))
+            ax = fig.add_subplot(grid[summary + index // ncols, index % ncols])
+            plot_parameter(record, ax)
+            ax.yaxis.set_major_locator(NullLocator())  # a density's numbers say nothing the shape does not
         fig.suptitle("initial parameter distributions" + (
             f" of {len(shown_records)} of {len(records):,} parameters (evenly spaced layers)" if summary else ""),
-            color=PALETTE["text"])
+            color=PALETTE["text"], y=1 - 0.12 / height, va="top")
     return fig
 
 
@@ -309,14 +324,15 @@ def _positive(values):
     return np.where(np.isfinite(values) & (values > 0), values, np.nan)
 
 
-def plot_depth(records, ax_std, ax_fraction=None, compact=False):
+def plot_depth(records, ax_std, ax_fraction=None, compact=False, max_labels=30):
     """Draw the signal-through-depth chart from :func:`~neuwidgets.stats.activation_stats`
     records: activation std and gradient std (dL/dz) per layer on a log y axis in
     ``ax_std``; saturated and dead fractions (0..1) as bars in ``ax_fraction`` (a
     second panel), or on a twin axis of ``ax_std`` when ``ax_fraction`` is None.
 
-    x: layer position 1..L, labelled with layer names (indices when ``compact``).
-    Returns ``(ax_std, ax_fraction)``.
+    x: layer position 1..L, labelled with layer names (every k-th when they would not
+    fit: at most ``max_labels``, fewer when ``compact``). y: decades written as plain
+    numbers, over :func:`depth_range`. Returns ``(ax_std, ax_fraction)``.
     """
     records = list(records)
     positions = np.arange(1, len(records) + 1)
@@ -344,26 +360,56 @@ def plot_depth(records, ax_std, ax_fraction=None, compact=False):
     ax_std.plot(positions, grad, color=PALETTE["gradient"], linewidth=1.6, linestyle="--",
                 label="gradient std (dL/dz)", **marker)
     ax_std.set_yscale("log")
-    if compact:  # minor ticks of a log axis cost a third of the drawing time
-        ax_std.yaxis.set_minor_locator(NullLocator())
-    finite = np.concatenate([std[np.isfinite(std)], grad[np.isfinite(grad)]])
-    if finite.size:
-        low, high = finite.min(), finite.max()
-        ax_std.set_ylim(min(low / 2, 0.05), max(high * 2, 2.0))
+    _log_ticks(ax_std, *depth_range(records))
     ax_std.set_ylabel("std (log scale)")
     ax_std.grid(True, axis="y", which="major")
-    by_index = compact or len(records) > 12
-    labels = [str(p) for p in positions] if by_index else names
+    ticks, labels = _layer_ticks(names, max_labels // 2 if compact else max_labels)
     for ax in ((ax_std,) if twin else (ax_std, ax_fraction)):
         ax.set_xlim(0.4, len(records) + 0.6)
-        if len(records) > _MAX_TICKS:  # a tick per layer would be unreadable and slow to lay out
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
-        else:
-            ax.set_xticks(positions)
-            ax.set_xticklabels(labels, **({} if by_index else {"rotation": 30, "ha": "right"}))
-        if by_index:
-            ax.set_xlabel("layer")
+        ax.set_xticks(ticks, labels, rotation=40, ha="right", rotation_mode="anchor")
     return ax_std, ax_fraction
+
+
+def depth_range(records, pins=(), previous=None):
+    """``(low, high)``: the std axis of a depth chart, whole decades around the activation
+    and gradient std of ``records`` and the activation std of ``pins`` (dicts with a
+    ``"std"`` list, None for none), with half a decade to spare and at least 0.05 to 2.
+    ``previous``: the range shown before, kept while it holds the values with at most two
+    decades to spare (a chart redrawn while a slider moves keeps its axis)."""
+    values = _positive([r["std"] for r in records] + [r["grad_std"] for r in records] +
+                       [v for pin in pins for v in pin["std"] if v is not None])
+    finite = values[np.isfinite(values)]
+    low, high = (finite.min(), finite.max()) if finite.size else (1.0, 1.0)
+    needed = (float(10.0 ** math.floor(math.log10(min(low / 2, 0.05)))),
+              float(10.0 ** math.ceil(math.log10(max(high * 2, 2.0)))))
+    if previous is not None and previous[0] <= needed[0] and needed[1] <= previous[1] \
+            and math.log10(previous[1] / previous[0]) <= math.log10(needed[1] / needed[0]) + 2:
+        return tuple(previous)
+    return needed
+
+
+def _decade(value):
+    """``0.01``, ``1``, ``100``; ``1e-5`` and ``1e4`` beyond 1e-3..1e3 (plain text: no
+    mathtext, whose layout costs a third of a chart's drawing)."""
+    exponent = round(math.log10(value))
+    return f"{value:g}" if -3 <= exponent <= 3 else f"1e{exponent}"
+
+
+def _log_ticks(ax, low, high):
+    """Major ticks at decades from ``low`` to ``high`` (at most 7: every n-th decade), no minor ticks."""
+    decades = list(range(round(math.log10(low)), round(math.log10(high)) + 1))
+    ticks = [10.0 ** k for k in decades[::max(1, math.ceil(len(decades) / 7))]]
+    ax.set_ylim(low, high)
+    ax.set_yticks(ticks, [_decade(tick) for tick in ticks])
+    ax.yaxis.set_minor_locator(NullLocator())
+
+
+def _layer_ticks(names, max_labels):
+    """``(positions, labels)`` naming the layers at positions 1..len(names): all of them,
+    or every k-th (from the first) when more than ``max_labels``; long names shortened."""
+    step = max(1, math.ceil(len(names) / max(1, max_labels)))
+    positions = list(range(1, len(names) + 1, step))
+    return positions, [_shorten(names[p - 1], 14) for p in positions]
 
 
 def plot_activation_stats(network, n_samples=1000, seed=0, inputs=None, title=None):
@@ -385,10 +431,10 @@ def plot_activation_stats(network, n_samples=1000, seed=0, inputs=None, title=No
         fig = _new_figure(width, 3.6, layout="constrained")
         ax_std, ax_fraction = fig.subplots(1, 2)
         plot_depth(records, ax_std, ax_fraction)
-        ax_std.set_title("signal through depth", loc="left")
-        ax_fraction.set_title("saturated and dead outputs", loc="left")
-        ax_std.legend(loc="best")
-        ax_fraction.legend(loc="upper right")
+        ax_std.set_title("signal through depth", loc="left", pad=22)
+        ax_fraction.set_title("saturated and dead outputs", loc="left", pad=22)
+        for ax in (ax_std, ax_fraction):  # legends above the axes: they never cover a bar or a line
+            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
         fig.suptitle(title if title is not None else repr(network), color=PALETTE["text"])
     return fig
 
@@ -462,12 +508,33 @@ class _Panel:
     only their data, limits and texts change per record (a fresh figure per panel costs
     several times more, mostly in creating axes, ticks and text)."""
 
+    #: The std scale under every panel (log, decades 1e-4 to 100): the same on every card.
+    GAUGE = (10 ** -4.4, 10 ** 2.4)
+
     def __init__(self, width_px, height_px, dpi):
         with matplotlib.rc_context(_WIDGET):
             self.figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
             FigureCanvasAgg(self.figure)
-            ax = self.ax = self.figure.add_axes(_panel_rect(width_px, height_px, left_px=8, bottom_px=31,
+            ax = self.ax = self.figure.add_axes(_panel_rect(width_px, height_px, left_px=8, bottom_px=54,
                                                             right_px=8, top_px=16))
+            # Every card's std on one log scale: N(0, 0.01), He and N(0, 1) sit decades apart.
+            gauge = self.gauge = self.figure.add_axes(_panel_rect(width_px, height_px, left_px=8, bottom_px=13,
+                                                                  right_px=8, top_px=height_px - 22))
+            gauge.set_xscale("log")
+            gauge.set_xlim(*self.GAUGE)
+            gauge.set_ylim(0, 1)
+            decades = [10.0 ** k for k in range(-4, 3)]
+            gauge.set_xticks(decades, [_decade(tick) for tick in decades])
+            gauge.xaxis.set_minor_locator(NullLocator())
+            gauge.yaxis.set_major_locator(NullLocator())
+            gauge.tick_params(axis="x", labelsize=6.5, length=2, pad=1)
+            gauge.patch.set_visible(False)
+            for side in ("left", "top", "right"):
+                gauge.spines[side].set_visible(False)
+            self.gauge_measured, = gauge.plot([], [], marker="v", markersize=7, linestyle="none",
+                                              color=PALETTE["measured"], clip_on=False)
+            self.gauge_expected, = gauge.plot([], [], marker="|", markersize=10, markeredgewidth=2,
+                                              linestyle="none", color=PALETTE["theory"], clip_on=False)
             self.fill = ax.stairs([0.0], [0.0, 1.0], fill=True, color=PALETTE["measured"], alpha=0.45, linewidth=0)
             self.edge = ax.stairs([0.0], [0.0, 1.0], color=PALETTE["measured"], linewidth=0.8)
             self.curve, = ax.plot([], [], color=PALETTE["theory"], linewidth=1.3)
@@ -526,6 +593,10 @@ class _Panel:
         self.ax.set_xticks(ticks, [_fmt(float(f"{tick:.3g}")) for tick in ticks])
         self.ax.set_xlabel(f"{record['parameter']} value")
         self.text.set_text(std_text(record))
+        for marker, value in ((self.gauge_measured, record["std"]), (self.gauge_expected, record.get("expected_std"))):
+            shown = value is not None and value > 0
+            marker.set_visible(shown)
+            marker.set_data([min(max(value, self.GAUGE[0]), self.GAUGE[1])] if shown else [], [0.45] if shown else [])
         buffer = io.BytesIO()
         self.figure.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
@@ -538,8 +609,11 @@ def panel_png(record, width_px=300, height_px=170, dpi=100):
     """PNG bytes (``width_px`` × ``height_px`` pixels, transparent) of ONE parameter's
     distribution for the builder widget, which shows the title and the initializer
     beside it: the histogram as a density, the initializer's theoretical density
-    (:func:`theoretical_density`), the x axis in parameter value, and "std <measured>
-    measured · <expected> expected". A few milliseconds: the figure is reused.
+    (:func:`theoretical_density`), the x axis in parameter value, "std <measured>
+    measured · <expected> expected", and under it a log scale of std from 1e-4 to 100
+    shared by every panel, marking the measured std (▼) and the expected one (|), so that
+    cards of N(0, 0.01), He and N(0, 1) tell their scales apart at a glance. A few
+    milliseconds: the figure is reused.
 
     ``record``: a :class:`~neuwidgets.stats.ParameterStats`. Raises
     :class:`InvalidValueError` for sizes under 60×40 pixels or a non-positive dpi.
@@ -556,33 +630,146 @@ def _panel_rect(width_px, height_px, left_px=34, bottom_px=26, right_px=6, top_p
             1 - (left_px + right_px) / width_px, 1 - (bottom_px + top_px) / height_px]
 
 
-def depth_chart_png(records, width_px=600, height_px=240, dpi=100):
+def _bar_verts(positions, heights, width):
+    """Rectangles ``[x, x + width] × [0, height]`` as polygon vertices (one PolyCollection
+    for all bars: updating it is far cheaper than a Rectangle per bar)."""
+    heights = np.nan_to_num(np.asarray(heights, dtype=np.float64))
+    x0, x1 = positions, positions + width
+    zeros = np.zeros_like(heights)
+    return np.stack([np.stack([x0, zeros], 1), np.stack([x0, heights], 1),
+                     np.stack([x1, heights], 1), np.stack([x1, zeros], 1)], 1)
+
+
+class _DepthChart:
+    """One reusable figure for :func:`depth_chart_png`, as :class:`_Panel`: its axes,
+    lines, bars, pin lines and legend are made once. The axes, names, grid, legend and
+    pins (all but the measured lines and bars) are drawn once per look and kept as a
+    background; a render whose look is unchanged (a slider dragged) restores it and
+    draws only the lines and bars (Agg blitting)."""
+
+    width = 0.38  # of each bar, in layers
+
+    def __init__(self, width_px, height_px, dpi):
+        with matplotlib.rc_context(_CHART):
+            figure = self.figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
+            FigureCanvasAgg(figure)
+            figure.patch.set_alpha(0)
+            ax = self.ax = figure.add_axes(_panel_rect(width_px, height_px, left_px=66, bottom_px=76,
+                                                       right_px=50, top_px=30))
+            self.axes_px = ax.get_position().width * width_px
+            fraction = self.fraction = ax.twinx()
+            fraction.spines["right"].set_visible(True)
+            fraction.set_zorder(ax.get_zorder() - 1)
+            ax.patch.set_visible(False)
+            self.bars = []
+            for colour, label in ((PALETTE["saturated"], "saturated fraction"), (PALETTE["dead"], "dead fraction (= 0)")):
+                bars = PolyCollection([], facecolor=colour, edgecolor=colour, alpha=0.55, linewidth=0.8, label=label,
+                                      animated=True)
+                fraction.add_collection(bars)
+                self.bars.append(bars)
+            fraction.set_ylim(0, 1)
+            fraction.set_yticks([0, 0.5, 1], ["0", "0.5", "1"])
+            fraction.set_ylabel("fraction of outputs")
+            self.pins = []
+            for colour in (_CYCLE[6], *_CYCLE[1:6], _CYCLE[0], PALETTE["text"]):
+                line, = ax.plot([], [], color=colour, linewidth=1.4, linestyle=":", marker=".", markersize=4)
+                label = ax.text(0, 0, "", color=colour, ha="right", va="bottom", fontsize=9, clip_on=False)
+                self.pins.append((line, label))
+            self.std, = ax.plot([], [], color=PALETTE["measured"], linewidth=2.2, marker="o", markersize=4,
+                                label="activation std", animated=True)
+            self.grad, = ax.plot([], [], color=PALETTE["gradient"], linewidth=2.2, linestyle="--", marker="o",
+                                 markersize=4, label="gradient std (dL/dz)", animated=True)
+            ax.set_yscale("log")
+            ax.grid(True, axis="y", which="major")
+            figure.legend(handles=[self.std, self.grad, *self.bars], loc="upper center", ncol=4,
+                          bbox_to_anchor=(0.5, 1.0), borderaxespad=0.2)
+        self.look, self.background = None, None
+
+    def _set_look(self, names, pins, y_range, longest):
+        """Axes limits, ticks, names and pins: everything that is not measured."""
+        for index, (line, label) in enumerate(self.pins):
+            pin = pins[index] if index < len(pins) else None
+            line.set_visible(pin is not None)
+            label.set_visible(pin is not None)
+            if pin is None:
+                continue
+            values = _positive([np.nan if v is None else v for v in pin["std"]])
+            xs = np.arange(1, len(values) + 1)
+            line.set_data(xs, values)
+            shown = np.flatnonzero(np.isfinite(values))
+            label.set_text(_shorten(pin["label"], 24))
+            if shown.size:
+                label.set_position((xs[shown[-1]], values[shown[-1]]))
+        _log_ticks(self.ax, *y_range[0])
+        self.ax.set_ylabel("std (log scale, held)" if y_range[1] else "std (log scale)")
+        self.ax.set_xlim(0.4, longest + 0.6)
+        names = names + [str(p) for p in range(len(names) + 1, longest + 1)]  # a deeper pin's layers by number
+        ticks, labels = _layer_ticks(names, int(self.axes_px // 28))
+        self.ax.set_xticks(ticks, labels, rotation=45, ha="right", rotation_mode="anchor")
+
+    def render(self, records, pins, y_range, held):
+        names = [r["layer"] for r in records]
+        longest = max([len(names)] + [len(pin["std"]) for pin in pins])
+        look = (names, json.dumps(pins), tuple(y_range or depth_range(records, pins)), held, longest)
+        canvas = self.figure.canvas
+        if look != self.look:
+            self._set_look(names, pins, look[2:4], longest)
+            canvas.draw()  # everything but the animated lines and bars
+            self.look, self.background = look, canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            canvas.restore_region(self.background)
+        positions = np.arange(1, len(records) + 1, dtype=np.float64)
+        self.std.set_data(positions, _positive([r["std"] for r in records]))
+        self.grad.set_data(positions, _positive([r["grad_std"] for r in records]))
+        for bars, offset, key in zip(self.bars, (-self.width, 0.0), ("saturated", "dead")):
+            bars.set_verts(_bar_verts(positions + offset, [r[key] for r in records], self.width))
+            self.fraction.draw_artist(bars)
+        self.ax.draw_artist(self.std)
+        self.ax.draw_artist(self.grad)
+        buffer = io.BytesIO()
+        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+_CHARTS = {}
+
+
+def depth_chart_png(records, width_px=720, height_px=300, dpi=100, pins=(), y_range=None, held=False):
     """PNG bytes (``width_px`` × ``height_px`` pixels, transparent) of the builder's
-    "signal through depth" chart (:func:`plot_depth` with the fractions on a twin
-    axis) from :func:`~neuwidgets.stats.activation_stats` records.
+    "signal through depth" chart from :func:`~neuwidgets.stats.activation_stats` records:
+    activation std and gradient std (dL/dz) per layer on a log axis, saturated and dead
+    fractions as bars on a 0..1 axis at the right, the x axis naming the layers (every
+    k-th when they would not fit). Text is sized for a projector.
+
+    ``pins``: kept profiles (``{"label", "std": [per layer, None for none]}``, as
+    :attr:`NetworkBuilder.pins <neuwidgets.widgets.NetworkBuilder.pins>`), drawn as dotted
+    reference lines labelled at their end. ``y_range``: ``(low, high)`` of the std axis,
+    (default :func:`depth_range` of the records and pins); ``held``: the range is held so
+    that charts compare (the axis says so).
+    The figure is reused: a chart costs tens of milliseconds at any depth.
 
     No records gives a chart with a note. Raises :class:`InvalidValueError` for sizes
-    under 60×40 pixels or a non-positive dpi.
+    under 60×40 pixels, a non-positive dpi or a ``y_range`` that is not two numbers
+    0 < low < high.
     """
     _check_pixels(width_px, height_px, dpi)
+    if y_range is not None:
+        low, high = y_range
+        if not 0 < low < high < math.inf:
+            raise InvalidValueError(f"y_range must be (low, high) with 0 < low < high, got {y_range!r}")
     records = list(records)
-    with matplotlib.rc_context(_WIDGET):
-        fig = _new_figure(width_px / dpi, height_px / dpi, dpi=dpi)
-        if not records:
+    if not records:
+        with matplotlib.rc_context(_CHART):
+            fig = _new_figure(width_px / dpi, height_px / dpi, dpi=dpi)
             fig.text(0.5, 0.5, "add a layer after the input to see the signal through depth",
                      ha="center", va="center")
             return _render(fig)
-        ax = fig.add_axes(_panel_rect(width_px, height_px, left_px=48, bottom_px=36,
-                                      right_px=44, top_px=34))
-        ax_std, ax_fraction = plot_depth(records, ax, compact=True)
-        handles, labels = [], []
-        for axis in (ax_std, ax_fraction):
-            h, l = axis.get_legend_handles_labels()
-            handles += h
-            labels += l
-        fig.legend(handles, labels, loc="upper center", ncol=4, bbox_to_anchor=(0.5, 1.0),
-                   columnspacing=1.0)
-        return _render(fig)
+    key = (width_px, height_px, dpi)
+    if key not in _CHARTS:
+        _CHARTS[key] = _DepthChart(width_px, height_px, dpi)
+    with matplotlib.rc_context(_CHART):
+        return _CHARTS[key].render(records, list(pins), y_range, held)
 
 
 # -- signal propagation theory (neuwidgets.theory) ---------------------------------------------------

@@ -111,7 +111,7 @@ class ActivationStats(_Record):
     - ``dead``: fraction of outputs exactly 0.
     - ``grad_std``: std of dL/dz over samples and units for the backward pass of a
       unit-variance Gaussian gradient at the network output.
-    - ``counts`` / ``edges``: ``numpy.histogram`` of the outputs.
+    - ``counts`` / ``edges``: ``numpy.histogram`` of the outputs (None with ``bins=None``).
     - ``batch_statistics``: the layer normalized with the batch's own statistics, as at
       the first training step (BatchNorm), not with its moving averages.
     """
@@ -128,8 +128,8 @@ class ActivationStats(_Record):
     saturated: float
     dead: float
     grad_std: float
-    counts: np.ndarray
-    edges: np.ndarray
+    counts: Optional[np.ndarray]
+    edges: Optional[np.ndarray]
     batch_statistics: bool = False
 
 
@@ -330,7 +330,8 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
     unit-variance gradient arrives at the output and ``grad_std`` is the std of dL/dz
     at each layer (Glorot & Bengio 2010, fig. 7). Both draws come from one
     ``numpy.random.default_rng(seed)``: the default inputs first, then ``g`` (``g``
-    is its first draw when ``inputs`` are given). ``bins``: histogram bins.
+    is its first draw when ``inputs`` are given). ``bins``: histogram bins, or None for
+    no histograms (``counts`` and ``edges`` None: what the builder's depth chart needs).
 
     With N(0, 1) inputs (the default, 1000 samples) this reproduces the reference
     figures of Glorot & Bengio and He et al. (see tests/test_science.py).
@@ -343,7 +344,7 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
     :data:`ACTIVATION_MEMORY_LIMIT`, before anything is allocated; :class:`ShapeError`
     when the network's input shape is unknown.
     """
-    bins = _check_bins(bins)
+    bins = None if bins is None else _check_bins(bins)
     x, rng = _check_inputs(network, inputs, n_samples, seed)
     entries = []  # (layer, z, a)
     with tf.GradientTape(watch_accessed_variables=False) as tape:  # dL/dz only, not dL/dweight
@@ -360,7 +361,7 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
     records = []
     for (index, layer, z, a), grad in zip(entries, gradients):
-        values = a.numpy().astype(np.float64).ravel()
+        values = a.numpy().ravel()  # moments accumulate in float64 below
         saturation = getattr(layer, "saturation", None)
         if saturation == "symmetric":
             saturated = float(np.mean(np.abs(values) > SATURATION_THRESHOLD))
@@ -368,14 +369,14 @@ def activation_stats(network, n_samples=1000, seed=0, inputs=None, bins=50):
             saturated = float(np.mean((values < 1 - SATURATION_THRESHOLD) | (values > SATURATION_THRESHOLD)))
         else:
             saturated = 0.0
-        counts, edges = _histogram(values, bins)
+        counts, edges = (None, None) if bins is None else _histogram(values, bins)
         records.append(ActivationStats(
             layer=layer.name, kind=type(layer).__name__, index=index, saturation=saturation,
-            mean=float(values.mean()), std=float(values.std()),
+            mean=float(values.mean(dtype=np.float64)), std=float(values.std(dtype=np.float64)),
             min=float(values.min()), max=float(values.max()),
-            pre_std=float(np.std(z.numpy().astype(np.float64))),
+            pre_std=float(z.numpy().std(dtype=np.float64)),
             saturated=saturated, dead=float(np.mean(values == 0)), batch_statistics=layer.batch_statistics,
-            grad_std=float(np.std(grad.numpy().astype(np.float64))),
+            grad_std=float(grad.numpy().std(dtype=np.float64)),
             counts=counts, edges=edges))
     return records
 

@@ -16,8 +16,8 @@ def dense(kind, name, n_units, weight, bias, **options):
 
 
 def small():
-    """Input(4) -> Tanh(3, no bias) -> Relu(3)."""
-    return {"format": 2, "layers": [
+    """Input(4) -> Tanh(3, no bias) -> Relu(3), seeded."""
+    return {"format": 2, "seed": 7, "layers": [
         {"kind": "Input", "name": "in", "shape": [4]},
         dense("Tanh", "a", 3, initializer("Normal", std=0.1), None),
         dense("Relu", "b", 3, initializer("HeNormal", gain=2), initializer("Constant", value=0))]}

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from neuwidgets import NetworkBuilder, init
+from neuwidgets import NetworkBuilder, NetworkSpec, init
 from neuwidgets.layers import Input, Relu, Sigmoid, join
 
 FIXTURES = Path(__file__).resolve().parent.parent / "js" / "fixtures" / "states.json"
@@ -25,9 +25,11 @@ UNTRUSTED = "class Boom(init.Initializer):\n    def sample(self, shape):\n      
 
 
 def sample():
-    """input-1 (10) -> sigmoid-1 (30) -> sigmoid-2 (20) -> relu-1 (15)."""
-    return NetworkBuilder(join(Input(10, name="input-1"), Sigmoid(30, name="sigmoid-1"),
-                               Sigmoid(20, name="sigmoid-2"), Relu(15, name="relu-1")), plots=False)
+    """input-1 (10) -> sigmoid-1 (30) -> sigmoid-2 (20) -> relu-1 (15), seeded: the same
+    values (and measured std) every run."""
+    network = join(Input(10, name="input-1"), Sigmoid(30, name="sigmoid-1"), Sigmoid(20, name="sigmoid-2"),
+                   Relu(15, name="relu-1"))
+    return NetworkBuilder(NetworkSpec.from_network(network), plots=False, seed=1)
 
 
 def published():
@@ -49,14 +51,14 @@ def published():
     untrusted = NetworkBuilder({"format": 2, "custom": {"Boom": UNTRUSTED}, "layers": [
         {"kind": "Input", "name": "input-1", "shape": [10]},
         {"kind": "Tanh", "name": "tanh-1", "n_units": 5,
-         "parameters": {"weight": {"initializer": {"name": "Boom", "params": {}}}}}]}, plots=False)
+         "parameters": {"weight": {"initializer": {"name": "Boom", "params": {}}}}}]}, plots=False, seed=1)
     cases["untrusted"] = untrusted
     typed = sample()
     typed._on_message(typed, {"type": "edit", "seq": 1, "op": "set_initializer", "args": {
         "name": "sigmoid-1", "parameter": "weight",
         "code": "class Mine(init.Initializer):\n    def sample(self, shape):\n        return 1 / 0\n"}}, [])
     cases["refused code"] = typed
-    cnn = NetworkBuilder(plots=False)
+    cnn = NetworkBuilder(plots=False, seed=1)
     for name in [layer["name"] for layer in cnn.spec.layers[1:]]:
         cnn.remove_layer(name)
     cnn.set_input_shape("8, 8, 1")
@@ -71,6 +73,15 @@ def published():
     refusal._on_message(refusal, {"type": "edit", "seq": 1, "op": "set_field",
                                   "args": {"name": "sigmoid-1", "field": "n_units", "value": "abc"}}, [])
     cases["refused units"] = refusal
+    classroom = sample()
+    classroom.apply_recipe("std 0.01")
+    classroom.pin()
+    classroom.apply_recipe("He")
+    classroom.hold_range(True)
+    classroom._on_message(classroom, {"type": "edit", "seq": 2, "op": "set_initializer", "args": {
+        "name": "sigmoid-1", "parameter": "weight", "scope": "kind", "preview": True,
+        "initializer": {"name": "Normal", "params": {"std": 0.5}}}}, [])
+    cases["slider drag with a pin and a held range"] = classroom
     return {case: {"state": b.state, "notice": b.notice} for case, b in cases.items()}
 
 

@@ -4,6 +4,7 @@ import os
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -126,20 +127,56 @@ def test_help_for_each_command(capsys):
             assert part in out
 
 
-def test_demo_opens_the_quickstart_in_jupyterlab(monkeypatch, capsys, tmp_path):
+def test_demo_opens_the_quickstart_on_a_copy_of_the_examples(monkeypatch, capsys, tmp_path):
     calls = []
-    notebook = tmp_path / "quickstart.ipynb"
+    examples = tmp_path / "examples"
+    (examples / "designs").mkdir(parents=True)
+    notebook = examples / "quickstart.ipynb"
     notebook.write_text("{}")
+    (examples / "designs" / "d.json").write_text("{}")
     monkeypatch.setattr(cli, "QUICKSTART", notebook)
-    monkeypatch.setattr(cli.subprocess, "run", lambda command: calls.append(command) or
+    monkeypatch.setattr(cli.subprocess, "run", lambda command, cwd: calls.append((command, Path(cwd))) or
                         subprocess.CompletedProcess(command, 0))
     monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: object())
     monkeypatch.setattr(cli.os, "geteuid", lambda: 1000)
-    assert run(capsys, "demo")[0] == 0
-    assert calls == [[sys.executable, "-m", "jupyterlab", str(notebook)]]
+    status, out, _ = run(capsys, "demo")
+    (command, folder), = calls
+    assert status == 0 and out == f"neuwidgets demo: working on a copy of the examples in {folder}\n"
+    assert folder != examples and (folder / "quickstart.ipynb").read_text() == "{}"
+    assert (folder / "designs" / "d.json").exists()
+    # the URL JupyterLab prints opens the notebook, not the Launcher
+    assert command == [sys.executable, "-m", "jupyterlab", "quickstart.ipynb", f"--ServerApp.root_dir={folder}",
+                       "--ServerApp.default_url=/lab/tree/quickstart.ipynb"]
     monkeypatch.setattr(cli.os, "geteuid", lambda: 0)  # root: JupyterLab needs --allow-root
     assert run(capsys, "demo", "--port", "8899")[0] == 0
-    assert calls[-1] == [sys.executable, "-m", "jupyterlab", str(notebook), "--port", "8899", "--allow-root"]
+    assert calls[-1][0][-3:] == ["--port", "8899", "--allow-root"]
+
+
+def test_render_html_writes_one_self_contained_escaped_lesson(tmp_path, capsys):
+    from neuwidgets import NetworkBuilder, init
+    builder = NetworkBuilder({"format": 2, "seed": 4, "layers": [
+        {"kind": "Input", "name": "in", "shape": [8]},
+        {"kind": "Tanh", "name": "a", "n_units": 8},
+        {"kind": "Tanh", "name": "b", "n_units": 8}]}, plots=False)
+    builder.set_initializer(["a", "b"], "weight", init.Normal(std=0.01))
+    builder.pin("<script>alert(1)</script>")
+    design = tmp_path / "design.json"
+    builder.save(design)
+    lesson = tmp_path / "lesson.html"
+    status, out, err = run(capsys, "render", design, "--html", lesson)
+    assert (status, err, out) == (0, "", f"wrote {lesson}\n")
+    assert not (tmp_path / "design-weights.png").exists()  # only what was asked for
+    page = lesson.read_text()
+    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("data:image/png;base64,") == 4 + 1  # 2 weights + 2 biases + the depth chart
+    assert "src=\"http" not in page and "Content-Security-Policy" in page
+    assert "Normal(mean=0, std=0.01, seed=None)" in page and "network = join(" in page
+    assert "seed 4" in page and "<td>a</td><td>Tanh</td>" in page
+    # an unwritable path: a clear error, and nothing else written
+    status, _, err = run(capsys, "render", design, "--html", tmp_path / "missing" / "lesson.html")
+    assert status == 2 and err.startswith("neuwidgets render: cannot write") and "does not exist" in err
+    status, _, err = run(capsys, "render", design, "--html", tmp_path)
+    assert status == 2 and "it is a folder" in err
 
 
 def test_demo_without_jupyterlab_says_how_to_install_it(monkeypatch, capsys):

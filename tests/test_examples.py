@@ -63,6 +63,12 @@ def test_shows_every_figure_as_an_image(executed):
     assert all(image.startswith(PNG_SIGNATURE) and len(image) > 5000 for image in images)
 
 
+def test_every_network_names_its_layers_from_tanh_1(executed):
+    notebook, _ = executed
+    captions = [o["data"]["text/markdown"] for o in outputs(notebook) if "text/markdown" in o.get("data", {})]
+    assert len(captions) == 4 and all(caption.endswith("in `tanh-1`") for caption in captions), captions
+
+
 def test_printed_numbers_tell_the_story(executed):
     notebook, _ = executed
     text = "".join(o.get("text", "") for o in outputs(notebook) if o.get("output_type") == "stream"

@@ -165,9 +165,37 @@ def test_zero_std_is_a_gap_on_the_log_axis():
 def test_depth_chart_png():
     network = join(Input(30), *[Tanh(30, weight=init.XavierNormal(gain=2, seed=i)) for i in range(4)])
     records = stats.activation_stats(network, n_samples=100)
-    assert png_size(plotting.depth_chart_png(records)) == (600, 240)
+    assert png_size(plotting.depth_chart_png(records)) == (720, 300)
     assert png_size(plotting.depth_chart_png(records, width_px=320, height_px=160)) == (320, 160)
-    assert png_size(plotting.depth_chart_png([])) == (600, 240)
+    assert png_size(plotting.depth_chart_png([])) == (720, 300)
+
+
+def test_depth_chart_names_the_layers_draws_pins_and_holds_its_range():
+    network = join(Input(30), *[Tanh(30, weight=init.Normal(std=0.5, seed=i), name=f"t{i}") for i in range(4)])
+    records = stats.activation_stats(network, n_samples=100, bins=None)
+    pins = [{"label": "std 0.01", "std": [0.05, 0.01, None, 1e-4]}]
+    first = plotting.depth_chart_png(records, pins=pins)
+    chart = plotting._CHARTS[(720, 300, 100)]
+    assert [t.get_text() for t in chart.ax.get_xticklabels()] == ["t0", "t1", "t2", "t3"]
+    line, label = chart.pins[0]
+    assert label.get_text() == "std 0.01" and line.get_visible() and not chart.pins[1][0].get_visible()
+    np.testing.assert_allclose(line.get_ydata(), [0.05, 0.01, np.nan, 1e-4])
+    assert chart.ax.get_ylim() == pytest.approx((1e-5, 10)) == plotting.depth_range(records, pins)
+    assert [t.get_text() for t in chart.ax.get_yticklabels()] == ["1e-5", "1e-4", "0.001", "0.01", "0.1", "1", "10"]
+    held = plotting.depth_chart_png(records, y_range=(1e-3, 100), held=True)
+    assert held != first and chart.ax.get_ylim() == pytest.approx((1e-3, 100))
+    assert chart.ax.get_ylabel() == "std (log scale, held)"
+    # a range shown before is kept while the values fit with at most two decades to spare
+    assert plotting.depth_range(records, pins, previous=(1e-6, 100)) == (1e-6, 100)
+    assert plotting.depth_range(records, pins, previous=(1e-7, 100)) == (1e-5, 10)
+    assert plotting.depth_range(records, pins, previous=(1e-4, 100)) == (1e-5, 10)
+    with pytest.raises(InvalidValueError, match="0 < low < high"):
+        plotting.depth_chart_png(records, y_range=(1, 0.1))
+    # a hundred layers: every k-th is named, so that the names stay readable
+    deep = [dict(record.asdict(), layer=f"layer-{i}") for i, record in enumerate(records * 25)]
+    plotting.depth_chart_png(deep)
+    names = [t.get_text() for t in chart.ax.get_xticklabels()]
+    assert 10 <= len(names) <= 25 and names[0] == "layer-0" and names[1] == f"layer-{100 // len(names) + (100 % len(names) > 0)}"
 
 
 def test_comparison_figure():
@@ -206,3 +234,8 @@ def test_panel_png_shows_the_measured_and_expected_std_and_redraws_only_what_dif
     assert panel.text.get_text() == plotting.std_text(second) == "std 0.1 measured · 0.1 expected"
     assert panel.ax.get_xlabel() == "weight value"
     assert panel.curve.get_xydata().shape[0] > 100  # the theoretical density is drawn
+    # one std scale on every card: the measured (▼) and expected (|) std on a log axis
+    assert panel.gauge_measured.get_xdata()[0] == second.std and panel.gauge_expected.get_xdata()[0] == 0.1
+    panel._draw(first)
+    assert panel.gauge_measured.get_xdata()[0] == first.std and panel.gauge.get_xscale() == "log"
+    assert [t.get_text() for t in panel.gauge.get_xticklabels()] == ["1e-4", "0.001", "0.01", "0.1", "1", "10", "100"]

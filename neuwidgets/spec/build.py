@@ -41,9 +41,13 @@ def _initializer(spec, config, compiled, entry, parameter, errors):
         return UntrustedPlaceholder(name)
     try:
         if name in init.BUILTINS:
-            return init.from_config(config)
-        with code_time_limit(f"{name}(...) of {place}"):  # a custom class's __init__ runs
-            return init.from_config(config, custom={**spec.classes, **compiled})
+            initializer = init.from_config(config)
+        else:
+            with code_time_limit(f"{name}(...) of {place}"):  # a custom class's __init__ runs
+                initializer = init.from_config(config, custom={**spec.classes, **compiled})
+        if draws_from_design_seed(spec.data, config):
+            initializer.design_seed = init.derive_seed(spec.data["seed"], entry["name"], parameter)
+        return initializer
     except NeuwidgetsError as exc:
         raise type(exc)(f"{place}: {exc}") from None
     except Exception as exc:
@@ -159,13 +163,26 @@ def build_report(spec, reuse=None, max_parameters=None):
     return BuildResult(network, errors)
 
 
+def draws_from_design_seed(data, config):
+    """True when a parameter set by the initializer ``config`` samples with the seed of
+    the design ``data``: the design has a seed and the initializer none of its own (a
+    built-in initializer without a ``seed`` parameter, such as Constant, draws nothing;
+    a custom one may, through ``seed_tensor()``)."""
+    params = config["params"]
+    return data.get("seed") is not None and params.get("seed") is None and (
+        "seed" in params or config["name"] not in init.BUILTINS)
+
+
 def variable_key(spec, entry, parameter, layer):
     """What decides a parameter's sampled variable: layer name, parameter, its value in
-    the design, the custom code or class behind it, and its shape."""
+    the design, the custom code or class behind it, its shape, and the design's seed
+    where it draws from it."""
     value = entry["parameters"][parameter]
     initializer = value.get("initializer", {}).get("name")
+    seed = spec.data.get("seed") if "initializer" in value and draws_from_design_seed(
+        spec.data, value["initializer"]) else None
     return (entry["name"], parameter, json.dumps(value, sort_keys=True), spec.data["custom"].get(initializer),
-            id(spec.classes.get(initializer)), layer.parameter_shapes()[parameter])
+            id(spec.classes.get(initializer)), layer.parameter_shapes()[parameter], seed)
 
 
 def reusable_from(spec, network):

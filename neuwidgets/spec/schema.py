@@ -10,7 +10,10 @@ A design (format 2)::
                  "parameters": {"weight": {"initializer": {"name": "HeNormal", "params": {"gain": 2}}},
                                 "bias": null}},
                 {"kind": "Relu", "name": "relu-1", "n_units": null, "alpha": 0}, ...],
-     "custom": {"Gamma": "class Gamma(init.Initializer): ..."}}
+     "custom": {"Gamma": "class Gamma(init.Initializer): ..."},
+     "seed": 1234,
+     "pins": [{"label": "He", "layers": ["relu-1", ...], "std": [0.81, ...], "grad_std": [0.95, ...],
+               "saturated": [0.0, ...], "dead": [0.5, ...]}]}
 
 Every field of a kind is a key of its entry (see :mod:`neuwidgets.layers.fields`);
 ``parameters`` holds the parameters the layer has with those settings, each an
@@ -18,6 +21,16 @@ initializer config, fixed ``values`` (nested lists), a ``link`` to the layer who
 variable it shares (``"transpose": true``: an earlier weight used transposed) or
 ``null`` (an optional parameter left out). Format 1 designs (``n_units`` and
 ``shape`` as now, other settings under ``options``) are read and brought to format 2.
+
+Optional: ``seed`` (an integer from 0 to :data:`MAX_SEED`): every parameter whose
+initializer has no seed of its own samples with
+:func:`~neuwidgets.init.derive_seed` of (this seed, its layer, its parameter), so the
+design builds to the same values every time (built-in initializers; a custom one does
+when it samples with ``self.seed_tensor()``). ``pins``: at most :data:`MAX_PINS` kept
+signal-through-depth profiles, each a ``label`` (plain text, 1 to :data:`MAX_LABEL`
+characters), the ``layers`` it was measured on and, per layer, the activation ``std``,
+``grad_std`` (dL/dz), ``saturated`` and ``dead`` fractions (finite numbers >= 0, or
+null where the signal overflowed).
 """
 import json
 import keyword
@@ -36,6 +49,12 @@ from .code import check_class_name, check_code_shape, clean_code
 FORMAT = 2
 #: Most layers a design may have.
 MAX_LAYERS = 1000
+#: Largest design seed (exact as a JavaScript number, short enough to read).
+MAX_SEED = 2 ** 32 - 1
+#: Most pinned profiles a design keeps, and the longest label of one.
+MAX_PINS, MAX_LABEL = 8, 40
+#: The per-layer numbers of a pinned profile.
+PIN_SERIES = ("std", "grad_std", "saturated", "dead")
 
 
 def _parameter_schema():
@@ -79,8 +98,19 @@ def make_schema():
                 "type": "object", "required": ["kind", "name"], "properties": {"kind": {"enum": list(KINDS)}},
                 "allOf": [_kind_schema(name, kind) for name, kind in KINDS.items()]}},
             "custom": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-                       "additionalProperties": {"type": "string", "maxLength": 100_000}}},
+                       "additionalProperties": {"type": "string", "maxLength": 100_000}},
+            "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED},
+            "pins": {"type": "array", "maxItems": MAX_PINS, "items": _pin_schema()}},
         "$defs": {"parameter": _parameter_schema()}}
+
+
+def _pin_schema():
+    numbers = {"type": "array", "maxItems": MAX_LAYERS,
+               "items": {"type": ["number", "null"], "minimum": 0, "maximum": FLOAT32_MAX}}
+    return {"type": "object", "additionalProperties": False, "required": ["label", "layers", *PIN_SERIES],
+            "properties": {"label": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL},
+                           "layers": {"type": "array", "maxItems": MAX_LAYERS, "items": {"type": "string"}},
+                           **{series: numbers for series in PIN_SERIES}}}
 
 
 #: The JSON schema of a design, as :func:`current_schema` last made it.
@@ -102,6 +132,10 @@ def current_schema():
 
 
 current_schema()
+#: Layer entries (as JSON text) validated before, and their canonical forms: an edit of one
+#: layer of a deep design checks that layer, not every layer again. Bounded.
+_CHECKED, _CANONICAL = set(), {}
+_CACHE_SIZE = 20_000
 
 
 def where(index, entry):
@@ -225,9 +259,8 @@ def validate(data, classes):
                                f"JSON data (numbers, text, lists, objects, null), got {type(value).__name__} "
                                f"{shown(value)}") from None
     current_schema()
-    error = jsonschema.exceptions.best_match(_validator.iter_errors(data))
-    if error is not None:
-        raise InvalidValueError(_schema_message(error, data))
+    _check_schema(data)
+    _check_pins(data)
     data.setdefault("custom", {})
     data["custom"] = {name: clean_code(code) for name, code in data["custom"].items()}
     for name, code in data["custom"].items():
@@ -244,10 +277,79 @@ def validate(data, classes):
     custom = {*classes, *data["custom"]}
     used = set()
     for index, entry in enumerate(data["layers"]):
-        data["layers"][index] = _canonical_entry(index, entry, custom, used)
+        data["layers"][index] = _cached_canonical_entry(index, entry, custom, used)
     # Code no parameter uses is dropped: nobody is asked to trust code that does nothing here.
     data["custom"] = {name: code for name, code in data["custom"].items() if name in used}
     return data
+
+
+def check_label(label, where):
+    """``label`` if it is plain text of 1 to :data:`MAX_LABEL` characters without control
+    characters (a pin's label); :class:`InvalidValueError` naming ``where`` otherwise."""
+    if not isinstance(label, str) or not 1 <= len(label) <= MAX_LABEL or not label.isprintable() \
+            or label != label.strip():
+        raise InvalidValueError(f"{where}: a label is 1 to {MAX_LABEL} printable characters without leading or "
+                                f"trailing spaces, got {shown(label, 60)}")
+    return label
+
+
+def _check_pins(data):
+    """Pins beyond the schema: plain-text unique labels, layer names, no NaN, one number per layer."""
+    labels = []
+    for index, pin in enumerate(data.get("pins", [])):
+        place = f"design.pins[{index}]"
+        labels.append(check_label(pin["label"], f"{place}.label"))
+        for name in pin["layers"]:
+            check_name(name, f"{place}.layers")
+        for series in PIN_SERIES:
+            if len(pin[series]) != len(pin["layers"]):
+                raise InvalidValueError(f"{place}.{series}: expected one number per layer ({len(pin['layers'])}), "
+                                        f"got {len(pin[series])}")
+            if any(value is not None and value != value for value in pin[series]):
+                raise InvalidValueError(f"{place}.{series}: numbers must be finite (null for none), got NaN")
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise InvalidValueError(f"design.pins: labels must be unique, got {shown(repeated[0], 60)} twice")
+    if data.get("pins") == []:
+        del data["pins"]
+
+
+def _check_schema(data):
+    """Raise :class:`InvalidValueError` for the best schema error of ``data``; layer
+    entries that passed before are not checked again (the error names the same place)."""
+    layers = data.get("layers")
+    if isinstance(layers, list) and len(layers) > 1:
+        texts = [json.dumps(entry, sort_keys=True) for entry in layers]
+        unchecked = [index for index, text in enumerate(texts) if text not in _CHECKED] or [0]
+        error = jsonschema.exceptions.best_match(_validator.iter_errors(
+            {**data, "layers": [layers[index] for index in unchecked]}))
+        if error is None:
+            if len(_CHECKED) > _CACHE_SIZE:
+                _CHECKED.clear()
+            _CHECKED.update(texts)
+            return
+        top = error
+        while top.parent is not None:
+            top = top.parent
+        if len(top.path) > 1 and top.path[0] == "layers" and isinstance(top.path[1], int):
+            top.path[1] = unchecked[top.path[1]]  # the place in the whole design
+    else:
+        error = jsonschema.exceptions.best_match(_validator.iter_errors(data))
+    if error is not None:
+        raise InvalidValueError(_schema_message(error, data))
+
+
+def _cached_canonical_entry(index, entry, custom, used):
+    """:func:`_canonical_entry`, remembered for an entry seen before with the same custom classes."""
+    key = (json.dumps(entry, sort_keys=True), frozenset(custom))
+    if key not in _CANONICAL:
+        names = set()
+        if len(_CANONICAL) > _CACHE_SIZE:
+            _CANONICAL.clear()
+        _CANONICAL[key] = (json.dumps(_canonical_entry(index, entry, custom, names)), names)
+    text, names = _CANONICAL[key]
+    used.update(names)
+    return json.loads(text)
 
 
 def _canonical_entry(index, entry, custom, used):

@@ -2,11 +2,11 @@
 every edit becomes a new :class:`~neuwidgets.spec.NetworkSpec`, which Python
 validates and builds; the browser only proposes edits and shows the published state
 (see ``docs/protocol.md``)."""
-import base64
 import inspect
 import json
 import math
 import numbers
+import secrets
 import sys
 import traceback
 import weakref
@@ -24,6 +24,8 @@ from ..layers import KINDS
 from ..network import Network
 from ..shapes import format_shape
 from ..spec import FORMAT, UNTRUSTED, NetworkSpec, check_trust, compile_initializer, describe_code_error, edits
+from ..spec.build import draws_from_design_seed
+from ..spec.schema import MAX_LABEL, MAX_PINS, MAX_SEED, PIN_SERIES, check_label
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 #: The one definition of the published state (front-end types are generated from it).
@@ -81,8 +83,18 @@ def _user_classes():
     return found
 
 
-def _png64(data):
-    return base64.b64encode(data).decode("ascii")
+def _significant(value, digits=4):
+    """``value`` rounded to ``digits`` significant digits; None for None or a non-finite value."""
+    return None if value is None or not math.isfinite(value) else float(f"{value:.{digits}g}")
+
+
+def _check_flag(value, where):
+    if not isinstance(value, bool):
+        raise InvalidTypeError(f"{where} must be true or false, got {str(value)[:40]!r}")
+
+
+#: ``scope`` of a set_initializer message: which layers one choice applies to.
+SCOPES = ("layer", "kind", "all")
 
 
 class NetworkBuilder(anywidget.AnyWidget):
@@ -96,6 +108,7 @@ class NetworkBuilder(anywidget.AnyWidget):
     allocated. ``autosave``: a file path written after every valid edit, and read at
     start when it exists (custom code in it runs only with ``trust=True``).
     ``plots``: draw the weight panels and depth chart (off for scripted use).
+    ``seed``: the design's seed when it has none (default: a fresh one); see :attr:`seed`.
 
     Every edit method validates in Python and raises a :class:`NeuwidgetsError`
     naming the layer, the value given and what was expected; a refused edit leaves the
@@ -109,8 +122,8 @@ class NetworkBuilder(anywidget.AnyWidget):
 
     state = traitlets.Dict().tag(sync=True)
     notice = traitlets.Dict().tag(sync=True)
-    panels = traitlets.Dict().tag(sync=True)
-    depth_chart = traitlets.Unicode("").tag(sync=True)
+    #: PNG of the signal-through-depth chart (b"" when none); arrives in JS as a DataView.
+    depth_chart = traitlets.Bytes(b"").tag(sync=True)
     busy = traitlets.Unicode("").tag(sync=True)
     progress = traitlets.Float(0.0).tag(sync=True)
     #: The current design (observable).
@@ -119,7 +132,7 @@ class NetworkBuilder(anywidget.AnyWidget):
     errors = traitlets.List()
 
     def __init__(self, network_or_spec=None, *, max_parameters=500_000_000, autosave=None, trust=False,
-                 plots=True, **kwargs):
+                 plots=True, seed=None, **kwargs):
         check_trust(trust, "NetworkBuilder")
         max_parameters = files.check_budget(max_parameters, "NetworkBuilder: max_parameters")
         autosave = None if autosave is None else files.check_writable(autosave, "NetworkBuilder: autosave")[0]
@@ -131,6 +144,12 @@ class NetworkBuilder(anywidget.AnyWidget):
         self._undo, self._redo = [], []
         self._build = None
         self._panel_cache = {}
+        self._panels = {}       # "<layer>/<parameter>" -> PNG bytes, as the front end has them
+        self._std_cache = {}    # variable ref -> measured std
+        self._profile_cache = (None, None)  # (what the forward pass depends on, activation records)
+        self._drag_origin = None  # the design before the first preview of a slider drag
+        self._held_range = None
+        self._chart_range = None  # the std axis of the last depth chart
         self._seq = 0
         self._warnings = []     # what went wrong after an edit was made (plots, autosave)
         reuse = None
@@ -141,7 +160,6 @@ class NetworkBuilder(anywidget.AnyWidget):
             spec = NetworkSpec(DEFAULT_DESIGN)
         elif isinstance(network_or_spec, Network):
             spec = NetworkSpec.from_network(network_or_spec)
-            reuse = spec.reusable_from(network_or_spec)  # show that network's values, not new samples
         elif isinstance(network_or_spec, NetworkSpec):
             spec = network_or_spec
         elif isinstance(network_or_spec, dict):
@@ -149,6 +167,9 @@ class NetworkBuilder(anywidget.AnyWidget):
         else:
             raise InvalidTypeError("NetworkBuilder: expected a Network, a NetworkSpec, a design dict or None, "
                                    f"got {type(network_or_spec).__name__}")
+        spec = self._seeded(spec, seed)
+        if isinstance(network_or_spec, Network) and not from_autosave:
+            reuse = spec.reusable_from(network_or_spec)  # show that network's values, not new samples
         self._commit(spec, undoable=False, reuse=reuse)
         if from_autosave and network_or_spec is not None:
             self.notice = {"seq": 0, "ok": False, "op": "autosave", "layer": None, "parameter": None,
@@ -219,21 +240,61 @@ class NetworkBuilder(anywidget.AnyWidget):
         """Set the input shape: an int, a tuple, or text such as ``"28, 28, 1"``."""
         self.set_field(self.spec.layers[0]["name"], "shape", shape)
 
-    def set_initializer(self, name, parameter, initializer):
+    def set_initializer(self, names, parameter, initializer, preview=False):
         """Choose how ``parameter`` (``"weight"``, ``"bias"``, ``"gamma"``, ...) of layer
-        ``name`` is initialized.
+        ``names`` — one name, or a list of names: one edit for all of them — is initialized.
 
         ``initializer``: an :class:`~neuwidgets.init.Initializer` (built-in or a custom
         subclass), the source code of a custom ``Initializer`` subclass (``tf``, ``np``
         and ``init`` are in scope; it is run now and instantiated with its defaults), a
         number (``Constant``), or None for no bias. A linked parameter gets its own
-        variable again.
+        variable again. A single :meth:`undo` restores every layer; a refused edit (an
+        unknown or repeated name, a layer without ``parameter``, an initializer that
+        does not fit one of the shapes) changes none of them.
+
+        ``preview=True`` (a slider being dragged): applied and drawn but not put on the
+        undo stack; the next edit that is not a preview (the slider's release) makes one
+        undoable edit from the design before the first preview. A preview's slider
+        parameters must lie within the initializer's :attr:`~neuwidgets.init.Initializer.ranges`.
         """
+        names = self._layer_names(names, "set_initializer")
+        _check_flag(preview, "set_initializer: preview")
         data, staged = self.spec.to_dict(), {}
-        item = edits.entry(data, name)
-        value = self._parameter_entry(initializer, data, staged,
-                                      where=f"{item['kind']} layer '{name}': parameter {parameter!r}"[:200])
-        self._apply(edits.set_parameter(data, name, parameter, value), staged)
+        item = edits.entry(data, names[0])
+        where = (f"{item['kind']} layer '{names[0]}'" if len(names) == 1 else
+                 f"layers {', '.join(map(repr, names))}"[:120]) + f": parameter {parameter!r}"[:80]
+        if preview and isinstance(initializer, init.Initializer):
+            type(initializer).check_ranges(initializer.get_config()["params"], where)
+        value = self._parameter_entry(initializer, data, staged, where=where)
+        for name in names:
+            edits.set_parameter(data, name, parameter, value)
+        self._apply(data, staged, drag="preview" if preview else "release")
+
+    def apply_recipe(self, label):
+        """Initialize every layer's kernel parameter (a dense weight, a convolution kernel:
+        the :class:`~neuwidgets.layers.fields.Parameter` with ``kernel=True``) with the
+        recipe ``label`` of :data:`neuwidgets.init.RECIPES` (``"He"``, ``"Xavier"``, ...),
+        as one undoable edit; returns the names of the layers changed. Parameters linked
+        to another layer's follow their owner. Raises :class:`InvalidValueError` for an
+        unknown recipe, a network without a kernel parameter of its own, or a recipe
+        that does not fit a shape (nothing is changed then)."""
+        if not isinstance(label, str) or label not in init.RECIPES:
+            raise InvalidValueError(f"apply_recipe: unknown recipe {str(label)[:40]!r}; expected one of "
+                                    f"{', '.join(map(repr, init.RECIPES))}")
+        data = self.spec.to_dict()
+        value = {"initializer": init.RECIPES[label].get_config()}
+        changed = []
+        for item in data["layers"]:
+            for spec in KINDS[item["kind"]].parameter_specs:
+                held = (item.get("parameters") or {}).get(spec.name)
+                if spec.kernel and held is not None and "link" not in held:
+                    edits.set_parameter(data, item["name"], spec.name, value)
+                    changed.append(item["name"])
+        if not changed:
+            raise InvalidValueError(f"apply_recipe {label!r}: no layer has a weight of its own to initialize; "
+                                    "add a dense or convolution layer with units")
+        self._apply(data)
+        return changed
 
     def link(self, name, parameter, to_name, transpose=False):
         """Make ``parameter`` of layer ``name`` use the variable of the same parameter of
@@ -256,6 +317,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         self._step(self._redo, self._undo, "redo")
 
     def _step(self, source, target, what):
+        self._settle_drag()
         if not source:
             raise InvalidValueError(f"{what}: nothing to {what}")
         design = source.pop()
@@ -269,7 +331,101 @@ class NetworkBuilder(anywidget.AnyWidget):
 
     def trust(self):
         """Run the design's custom initializer code (after the person has read it)."""
+        self._settle_drag()
         self._commit(NetworkSpec(self.spec.data, trust=True, classes=self._all_classes()), undoable=False)
+
+    # -- the seed, pins and the chart's range ----------------------------------------------
+    @property
+    def seed(self):
+        """The design's seed: every parameter whose initializer has no seed of its own is
+        drawn from (this seed, its layer, its parameter) (:func:`~neuwidgets.init.derive_seed`),
+        so the saved design builds to the same values (built-in initializers; a custom one
+        when it samples with ``self.seed_tensor()``; global random state is never used)."""
+        return self.spec.data["seed"]
+
+    def resample(self, seed=None):
+        """Draw every parameter that samples from the design's seed again, with ``seed``
+        (an integer from 0 to 2**32 - 1; default: a fresh one), as one undoable edit;
+        returns the new seed. Raises :class:`InvalidValueError` when no parameter draws
+        from it (each initializer has its own seed, or holds a constant, fixed values or
+        a link): a new seed would change nothing."""
+        data = self.spec.to_dict()
+        drawn = [f"{item['name']}/{parameter}" for item in data["layers"]
+                 for parameter, value in (item.get("parameters") or {}).items()
+                 if value and "initializer" in value and draws_from_design_seed(data, value["initializer"])]
+        if not drawn:
+            raise InvalidValueError("resample: no parameter draws from the design's seed: every initializer has a "
+                                    "seed of its own (or is a constant, fixed values or a link), so a new seed would "
+                                    "change nothing; give an initializer seed=None to let it follow the design's seed")
+        if seed is None:
+            seed = secrets.randbelow(MAX_SEED + 1)
+            while seed == data["seed"]:
+                seed = secrets.randbelow(MAX_SEED + 1)
+        data["seed"] = seed
+        self._apply(data)
+        return seed
+
+    @property
+    def pins(self):
+        """The kept signal-through-depth profiles, oldest first: ``[{"label", "layers",
+        "std", "grad_std", "saturated", "dead"}]`` (one number per layer after the input,
+        None where the signal overflowed); saved with the design."""
+        return json.loads(json.dumps(self.spec.data.get("pins", [])))
+
+    def pin(self, label=None):
+        """Keep the current signal through depth (activation std, gradient std, saturated
+        and dead fractions per layer) as a labelled reference line of the depth chart, and
+        return its label (default: the recipe or initializer every kernel parameter uses,
+        else ``"pin <n>"``). An undoable edit of the design, which keeps at most 8 pins.
+        Raises :class:`InvalidValueError` for a network without layers after the input, a
+        ninth pin, or a label that is taken or not plain text of 1 to 40 characters."""
+        records = self._profile()
+        if not records:
+            raise InvalidValueError("pin: the network has no layers after the input, so there is no signal through "
+                                    "depth to keep; add a layer first")
+        pins = self.spec.data.get("pins", [])
+        if len(pins) >= MAX_PINS:
+            raise InvalidValueError(f"pin: at most {MAX_PINS} pins are kept; unpin one of "
+                                    f"{', '.join(repr(p['label']) for p in pins)} first")
+        taken = {pin["label"] for pin in pins}
+        if label is None:
+            label = self._pin_label(taken)
+        elif check_label(label, "pin") in taken:
+            raise InvalidValueError(f"pin: a pin labelled {label!r} exists already; unpin it first or choose "
+                                    "another label")
+        data = self.spec.to_dict()
+        data["pins"] = [*pins, {"label": label, "layers": [record.layer for record in records],
+                                **{series: [_significant(record[series]) for record in records]
+                                   for series in PIN_SERIES}}]
+        self._apply(data)
+        return label
+
+    def unpin(self, label):
+        """Remove the pin ``label`` (an undoable edit). Raises :class:`InvalidValueError`
+        naming the pins there are when there is none of that label."""
+        pins = self.spec.data.get("pins", [])
+        if not any(pin["label"] == label for pin in pins):
+            raise InvalidValueError(f"unpin: no pin labelled {str(label)[:MAX_LABEL]!r}; pins: "
+                                    f"{', '.join(repr(p['label']) for p in pins) or 'none'}")
+        data = self.spec.to_dict()
+        data["pins"] = [pin for pin in pins if pin["label"] != label]
+        self._apply(data)
+
+    @property
+    def held_range(self):
+        """``(low, high)`` of the depth chart's std axis while it is held, else None."""
+        return self._held_range
+
+    def hold_range(self, hold=True):
+        """Hold the depth chart's std axis at the range it shows now (True), so that the
+        charts of the next edits compare, or let it follow the data again (False).
+        A view setting: not an edit, not saved. Returns :attr:`held_range`."""
+        _check_flag(hold, "hold_range: hold")
+        self._held_range = self._chart_y_range() if hold else None
+        self._publish()
+        if self.plots:
+            self._draw()
+        return self._held_range
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path):
@@ -281,7 +437,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         """Replace the design with the one in ``path`` (undoable). Custom initializer
         code in it does not run unless ``trust=True`` (or :meth:`trust` later)."""
         check_trust(trust, "load")
-        self._commit(self._read(path, trust, "load"))
+        self._commit(self._seeded(self._read(path, trust, "load")))
 
     # -- internals -----------------------------------------------------------------------
     def _read(self, path, trust, where):
@@ -294,6 +450,72 @@ class NetworkBuilder(anywidget.AnyWidget):
 
     def _all_classes(self):
         return {**_user_classes(), **self._classes}
+
+    @staticmethod
+    def _seeded(spec, seed=None):
+        """``spec`` with a seed: its own, else ``seed``, else a fresh one."""
+        if "seed" in spec.data:
+            return spec
+        seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
+        return NetworkSpec({**spec.data, "seed": seed}, trust=spec.trusted, classes=spec.classes)
+
+    def _layer_names(self, names, what):
+        """``names`` (one layer name or a list of them) as a list of existing, distinct layer names."""
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, (list, tuple)) or not names:
+            raise InvalidTypeError(f"{what}: expected a layer name or a non-empty list of layer names, "
+                                   f"got {str(names)[:60]!r}")
+        for name in names:
+            try:
+                self.spec.entry(name)
+            except InvalidValueError as exc:
+                raise InvalidValueError(f"{what}: {exc}") from None
+        repeated = [name for index, name in enumerate(names) if name in names[:index]]
+        if repeated:
+            raise InvalidValueError(f"{what}: layer {repeated[0]!r} is named twice; name each layer once")
+        return list(names)
+
+    def _settle_drag(self):
+        """A slider drag that ended without its release: its previews become one undoable edit."""
+        if self._drag_origin is not None:
+            self._undo.append(self._drag_origin)
+            self._redo.clear()
+            self._drag_origin = None
+
+    def _pin_label(self, taken):
+        """The recipe or initializer every kernel parameter uses (``"He"``), else ``"pin <n>"``;
+        made unique among ``taken``."""
+        configs = {json.dumps(value["initializer"], sort_keys=True) for entry in self.spec.layers
+                   for spec in KINDS[entry["kind"]].parameter_specs if spec.kernel
+                   for value in [(entry.get("parameters") or {}).get(spec.name)] if value and "initializer" in value}
+        label = f"pin {len(taken) + 1}"
+        if len(configs) == 1:
+            config = json.loads(configs.pop())
+            recipes = [name for name, recipe in init.RECIPES.items() if recipe.get_config() == config]
+            if recipes:
+                label = recipes[0]
+            elif config["name"] in init.BUILTINS:
+                label = repr(init.from_config(config))[:MAX_LABEL]
+        base, number = label, 2
+        while label in taken:
+            label = f"{base[:MAX_LABEL - 5]} ({number})"
+            number += 1
+        return label
+
+    def _profile(self):
+        """The activation records of the current network (cached while its layers and
+        variables stay the same: a pin or a held range computes nothing)."""
+        from .. import stats
+        network = self._build.network
+        key = (json.dumps(self.spec.layers), tuple(variable.ref() for layer in network.layers
+                                                   for variable in layer.variables.values()))
+        if self._profile_cache[0] != key:
+            # at least 32,768 values per layer for every statistic: 32 to 256 samples (fewer for wider layers)
+            widest = max(math.prod(layer.output_shape[1:]) for layer in network.layers)
+            samples = min(256, max(32, 32_768 // widest))
+            self._profile_cache = (key, stats.activation_stats(network, n_samples=samples, bins=None))
+        return self._profile_cache[1]
 
     def _parameter_entry(self, value, data, staged, where="add_layer"):
         """A parameter's design entry; custom classes it brings go into ``staged``, kept
@@ -322,27 +544,36 @@ class NetworkBuilder(anywidget.AnyWidget):
             staged[config["name"]] = type(value)
         return {"initializer": config}
 
-    def _apply(self, data, staged=None, refuse_errors_on=None):
+    def _apply(self, data, staged=None, refuse_errors_on=None, drag=None):
         spec = NetworkSpec(data, trust=self.spec.trusted, classes={**self._all_classes(), **(staged or {})})
-        self._commit(spec, refuse_errors_on=refuse_errors_on, staged=staged)
+        self._commit(spec, refuse_errors_on=refuse_errors_on, staged=staged, drag=drag)
 
-    def _commit(self, spec, undoable=True, refuse_errors_on=None, reuse=None, staged=None):
+    def _commit(self, spec, undoable=True, refuse_errors_on=None, reuse=None, staged=None, drag=None):
         """Build ``spec`` (re-sampling only what changed, or reusing ``reuse``) and make it
         current, or raise and leave everything as it was. What fails after that (the
-        autosave file, the plots) is reported in ``notice``, never undoing the edit."""
+        autosave file, the plots) is reported in ``notice``, never undoing the edit.
+        ``drag``: ``"preview"`` (a slider moving: not undoable by itself) or ``"release"``
+        (the slider let go: one undoable edit from the design before the first preview);
+        any other edit makes the previews before it one undoable edit of their own."""
         if reuse is None and self._build is not None:
             reuse = self.spec.reusable_from(self._build.network)
         result = spec.build_report(reuse=reuse, max_parameters=self.max_parameters)
         for error in result.errors:
             if (error["layer"], error["parameter"]) == refuse_errors_on:
                 raise InvalidValueError(spec.describe(error))
-        text = spec.to_json() if self.autosave else None
+        text = spec.to_json() if self.autosave and drag != "preview" else None
         before = (self._build, self.spec, self.errors, self.state, list(self._undo), list(self._redo),
-                  dict(self._classes))
+                  dict(self._classes), self._drag_origin)
         try:
-            if undoable and self._build is not None:
-                self._undo.append(self.spec)
+            if drag == "preview":
+                if self._drag_origin is None:
+                    self._drag_origin = self.spec
+            elif undoable and self._build is not None:
+                if drag != "release":
+                    self._settle_drag()
+                self._undo.append(self.spec if self._drag_origin is None else self._drag_origin)
                 self._redo.clear()
+                self._drag_origin = None
             self._classes.update(staged or {})
             self._build = result
             self.spec = spec
@@ -350,7 +581,8 @@ class NetworkBuilder(anywidget.AnyWidget):
             self._warnings = []
             self._publish()
         except BaseException:  # the edit is not made: everything as it was, the state shown too
-            (self._build, self.spec, self.errors, self.state, self._undo, self._redo, self._classes) = before
+            (self._build, self.spec, self.errors, self.state, self._undo, self._redo, self._classes,
+             self._drag_origin) = before
             raise
         if text is not None:
             try:
@@ -393,6 +625,7 @@ class NetworkBuilder(anywidget.AnyWidget):
                     (f"{UNTRUSTED} {custom}" if untrusted else f"values {shape}"),
                     "formula": initializer and initializer.formula,
                     "expected_std": init.expected_std_of(initializer, shape),
+                    "measured_std": self._measured_std(variable),
                     "variable": variable.name,
                     "link": value.get("link"),
                     "transpose": bool(value.get("transpose")),
@@ -422,15 +655,30 @@ class NetworkBuilder(anywidget.AnyWidget):
                        "fields": [field.describe() for field in cls.fields],
                        "starts_network": cls.starts_network} for kind, cls in KINDS.items()],
             "initializers": self._catalog(),
+            "recipes": [{"label": label, "initializer": recipe.get_config()} for label, recipe in init.RECIPES.items()],
+            "seed": spec.data["seed"],
+            "pins": [pin["label"] for pin in spec.data.get("pins", [])],
+            "y_range": None if self._held_range is None else list(self._held_range),
             "errors": self._build.errors,
-            "can_undo": bool(self._undo), "can_redo": bool(self._redo),
+            "can_undo": bool(self._undo) or self._drag_origin is not None, "can_redo": bool(self._redo),
         }
         check_state(self.state)
+        self._std_cache = {ref: std for ref, std in self._std_cache.items() if ref in users}
+
+    def _measured_std(self, variable):
+        """The std of ``variable``'s values, to 4 significant digits (cached per variable)."""
+        ref = variable.ref()
+        if ref not in self._std_cache:
+            import tensorflow as tf
+            self._std_cache[ref] = _significant(float(tf.math.reduce_std(variable)))
+        return self._std_cache[ref]
 
     def _catalog(self):
         entries = []
         for name, cls in {**init.BUILTINS, **self._all_classes()}.items():
-            params = [{"name": p.name, "default": _plain(None if p.default is inspect.Parameter.empty else p.default)}
+            ranges = getattr(cls, "ranges", None) or {}
+            params = [{"name": p.name, "default": _plain(None if p.default is inspect.Parameter.empty else p.default),
+                       "range": dict(zip(("min", "max", "log"), ranges[p.name])) if p.name in ranges else None}
                       for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
                       if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
             entries.append({"name": name, "formula": cls.formula, "custom": name not in init.BUILTINS,
@@ -448,7 +696,14 @@ class NetworkBuilder(anywidget.AnyWidget):
         finally:
             self.busy, self.progress = "", 1.0
 
+    @property
+    def panels(self):
+        """``{"<layer>/<parameter>": PNG bytes}``: the weight panel of every parameter, as
+        the front end has them (empty with ``plots=False``)."""
+        return dict(self._panels)
+
     def _draw_panels(self):
+        """Draw the panels whose variable (or sharing) changed and send only those."""
         from .. import plotting, stats
         network = self._build.network
         users = {ref: [(layer.name, parameter) for layer, parameter in sharers]
@@ -459,19 +714,48 @@ class NetworkBuilder(anywidget.AnyWidget):
             self.busy, self.progress = f"drawing weight panel {done + 1} of {len(todo)}", done / (len(todo) + 1)
             layer_name, parameter = names[0]
             record = stats.parameter_stats(network, network.layer(layer_name), parameter)
-            cache[(ref, tuple(names))] = _png64(plotting.panel_png(record))
+            cache[(ref, tuple(names))] = plotting.panel_png(record)
         self._panel_cache = cache
-        self.panels = {f"{layer}/{parameter}": cache[(ref, tuple(names))]
-                       for ref, names in users.items() for layer, parameter in names}
+        panels = {f"{layer}/{parameter}": cache[(ref, tuple(names))]
+                  for ref, names in users.items() for layer, parameter in names}
+        changed = {key: png for key, png in panels.items() if self._panels.get(key) is not png}
+        removed = [key for key in self._panels if key not in panels]
+        self._panels = panels
+        if changed or removed:
+            self._send_panels(changed, removed, full=False)
+
+    def _send_panels(self, panels, removed, full):
+        """One ``{"type": "panels"}`` message: each distinct PNG once, as a binary buffer
+        (see docs/protocol.md)."""
+        buffers, index = [], {}
+        for png in panels.values():
+            if id(png) not in index:
+                index[id(png)] = len(buffers)
+                buffers.append(png)
+        self.send({"type": "panels", "full": full, "removed": removed,
+                   "panels": {key: index[id(png)] for key, png in panels.items()}}, buffers)
 
     def _draw_depth_chart(self):
-        from .. import plotting, stats
+        from .. import plotting
         self.busy, self.progress = "computing the signal through depth", 0.9
-        records = stats.activation_stats(self._build.network, n_samples=256)
-        self.depth_chart = _png64(plotting.depth_chart_png(records))
+        self.depth_chart = plotting.depth_chart_png(self._profile(), pins=self.spec.data.get("pins", []),
+                                                    y_range=self._chart_y_range(),
+                                                    held=self._held_range is not None)
+
+    def _chart_y_range(self):
+        """The depth chart's std axis: held, or :func:`~neuwidgets.plotting.depth_range`
+        of the data, kept from the chart before while it still fits (no jumps while a slider moves)."""
+        from .. import plotting
+        if self._held_range is None:
+            self._chart_range = plotting.depth_range(self._profile(), self.spec.data.get("pins", []),
+                                                     previous=self._chart_range)
+        return self._held_range or self._chart_range
 
     # -- the front end -------------------------------------------------------------------
     def _on_message(self, _widget, content, _buffers):
+        if isinstance(content, dict) and content.get("type") == "request_panels":
+            self._send_panels(self._panels, [], full=True)  # a view (re)opened: every panel
+            return
         if not isinstance(content, dict) or content.get("type") != "edit":
             return
         seq, op, args = content.get("seq"), content.get("op"), content.get("args") or {}
@@ -504,23 +788,41 @@ class NetworkBuilder(anywidget.AnyWidget):
                                             "design as it now is")
         self.notice = notice
 
+    def _scope(self, name, parameter, scope):
+        """The layers a set_initializer message with ``scope`` changes: ``"layer"``: ``name``;
+        ``"kind"``: every layer of ``name``'s kind with ``parameter``; ``"all"``: every layer
+        with ``parameter``. Parameters linked to another layer's follow their owner and are
+        left out (``name``'s own is always in)."""
+        if scope not in SCOPES:
+            raise InvalidValueError(f"set_initializer: scope must be one of {', '.join(map(repr, SCOPES))}, "
+                                    f"got {str(scope)[:40]!r}")
+        if scope == "layer":
+            return name
+        kind = self.spec.entry(name)["kind"]
+        return [name, *(entry["name"] for entry in self.spec.layers if entry["name"] != name
+                        and (entry.get("parameters") or {}).get(parameter) is not None
+                        and "link" not in entry["parameters"][parameter] and (scope == "all" or entry["kind"] == kind))]
+
     def _handlers(self):
-        def set_initializer(name, parameter, initializer=None, code=None):
+        def set_initializer(name, parameter, initializer=None, code=None, scope="layer", preview=False):
+            names = self._scope(name, parameter, scope)
             if code is not None:
                 if not isinstance(code, str):
                     raise InvalidTypeError(f"set_initializer: code must be text, got {type(code).__name__} {code!r}")
-                return self.set_initializer(name, parameter, code)
+                return self.set_initializer(names, parameter, code, preview=preview)
             if not isinstance(initializer, dict):
                 raise InvalidTypeError(f"set_initializer: expected an initializer config or code, got {initializer!r}")
             try:
                 value = init.from_config(initializer, custom=self._all_classes())
             except NeuwidgetsError as exc:
                 raise type(exc)(f"layer {name!r}: {parameter}: {exc}") from None
-            return self.set_initializer(name, parameter, value)
+            return self.set_initializer(names, parameter, value, preview=preview)
         return {"add_layer": self.add_layer, "remove_layer": self.remove_layer, "move_layer": self.move_layer,
                 "set_field": self.set_field,
                 "set_initializer": set_initializer, "link": self.link, "unlink": self.unlink,
-                "undo": self.undo, "redo": self.redo, "trust": self.trust}
+                "undo": self.undo, "redo": self.redo, "trust": self.trust,
+                "apply_recipe": self.apply_recipe, "resample": lambda: self.resample(),
+                "pin": self.pin, "unpin": self.unpin, "hold_range": self.hold_range}
 
     def _watch_cells(self):
         """Initializer classes defined in notebook cells appear in the chooser by themselves:
