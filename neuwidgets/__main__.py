@@ -207,12 +207,12 @@ def _render_in_child(args, design, outputs):
     import signal
     import tempfile
     import threading
-    outputs = [path for _, path in outputs]
+    flags, outputs = outputs, [path for _, path in outputs]
     before = {path: _identity(path) for path in outputs}
     with tempfile.TemporaryDirectory(prefix="neuwidgets-render-") as folder:
         report_file = Path(folder) / "report.json"
         command = [sys.executable, "-m", "neuwidgets", "render", str(design),
-                   *(part for flag, path in outputs for part in (flag, str(path))), "--dpi", str(args.dpi),
+                   *(part for flag, path in flags for part in (flag, str(path))), "--dpi", str(args.dpi),
                    "--samples", str(args.samples), "--time-limit", repr(args.time_limit), "--trust",
                    "--child-report", str(report_file)]
         package_root = str(Path(__file__).resolve().parent.parent)  # the child imports this same neuwidgets

@@ -146,11 +146,17 @@ def _label(value):
 
 
 def _histogram(values, bins):
-    """``numpy.histogram`` of the finite values (an overflowing layer has inf)."""
-    finite = values[np.isfinite(values)]
+    """``numpy.histogram`` of the finite values (an overflowing layer has inf), over a range
+    wide enough for ``bins`` distinct edges (values that differ in their last digits only,
+    as a dying signal's, would leave numpy none)."""
+    finite = values[np.isfinite(values)].astype(np.float64)  # float64 edges: float32 ones run out sooner
     if finite.size == 0:
         return np.zeros(bins, dtype=np.int64), np.linspace(0.0, 1.0, bins + 1)
-    return np.histogram(finite, bins=bins)
+    low, high = float(finite.min()), float(finite.max())
+    spare = max(abs(low), abs(high)) * 1e-9 * bins
+    if high - low <= spare:
+        low, high = _histogram_range(low, low) if low == high else (low - spare, high + spare)
+    return np.histogram(finite, bins=bins, range=(low, high))
 
 
 def _histogram_range(minimum, maximum):

@@ -174,7 +174,7 @@ def test_render_html_writes_one_self_contained_escaped_lesson(tmp_path, capsys):
     assert "seed 4" in page and "<td>a</td><td>Tanh</td>" in page
     # an unwritable path: a clear error, and nothing else written
     status, _, err = run(capsys, "render", design, "--html", tmp_path / "missing" / "lesson.html")
-    assert status == 2 and err.startswith("neuwidgets render: cannot write") and "does not exist" in err
+    assert status == 2 and err.startswith("neuwidgets render: --html: cannot write") and "does not exist" in err
     status, _, err = run(capsys, "render", design, "--html", tmp_path)
     assert status == 2 and "it is a folder" in err
 
@@ -270,7 +270,7 @@ def test_render_of_a_large_design_is_bounded_and_reports_progress(tmp_path, caps
     assert err.splitlines() == ["neuwidgets render: building 61 layers",
                                 "neuwidgets render: drawing the weight distributions",
                                 "neuwidgets render: drawing the activation statistics"]
-    assert png_size(tmp_path / "deep-weights.png") == (504, 651)  # 16.8 × 21.7 inches at 30 dpi
+    assert png_size(tmp_path / "deep-weights.png") == (504, 663)  # 16.8 × 22.1 inches at 30 dpi
     assert (tmp_path / "depth.svg").read_text().lstrip().startswith("<?xml")
 
 

@@ -575,7 +575,7 @@ def test_bad_settings_in_a_design_name_the_place():
 
 #: Who may import whom: a module imports only modules of its rank or below (module level).
 RANKS = ["errors", "shapes datasets limits files", "init", "network", "layers.fields", "layers.base", "layers.*", "layers",
-         "spec spec.*", "theory", "stats", "training", "plotting", "widgets widgets.*", "neuwidgets __main__"]
+         "spec spec.*", "theory", "stats", "training", "plotting", "lesson", "widgets widgets.*", "neuwidgets __main__"]
 #: Modules of one rank that may import each other (a family).
 FAMILIES = {"layers.*", "spec spec.*", "widgets widgets.*"}
 CORE = ("errors", "shapes", "datasets", "limits", "files", "init", "network", "layers", "spec", "theory", "stats", "training")

@@ -217,3 +217,10 @@ def test_wrong_input_shape_names_expected_and_given():
 def test_network_without_input_layer_shape_is_an_error():
     with pytest.raises(ShapeError, match="input shape"):
         stats.activation_stats(join(Relu(3), Relu(2)))
+
+
+def test_a_histogram_of_values_that_differ_in_their_last_digits_has_every_bin():
+    from neuwidgets.stats import _histogram
+    values = np.float32(3.0) + np.float32(2.4e-7) * np.arange(8, dtype=np.float32)  # float32 steps of 3.0
+    counts, edges = _histogram(values, 50)
+    assert counts.sum() == 8 and len(edges) == 51 and np.all(np.diff(edges) > 0)

@@ -150,7 +150,7 @@ def _json_path(path, data):
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
         if index == 1 and path[0] == "layers" and isinstance(part, int):
             entry = data["layers"][part]
-            if isinstance(entry, dict) and isinstance(entry.get("kind"), str) and entry["kind"] in KINDS \
+            if isinstance(entry, dict) and isinstance(entry.get("kind"), str) and len(entry["kind"]) <= 40 \
                     and isinstance(entry.get("name"), str):
                 text += f" ({entry['kind']} layer {shown(entry['name'], 40)})"
     return text
