@@ -71,6 +71,8 @@ export function createBuilder({ model, el, createEditor }) {
   };
   /** @type {Map<string, {handle: EditorHandle, base: string | null, readOnly: boolean}>} */
   const editors = new Map();
+  /** @type {Map<string, string>} the weight panels by "<layer>/<parameter>", as image sources */
+  const panels = new Map();
 
   const root = h("div", {
     class: "nw-builder",
@@ -1151,14 +1153,28 @@ export function createBuilder({ model, el, createEditor }) {
   }
 
   function updatePanels() {
-    const raw = model.get("panels");
-    /** @type {Record<string, unknown>} */
-    const panels = raw && typeof raw === "object" ? raw : {};
     for (const img of root.querySelectorAll("img[data-panel]")) {
-      const key = img.getAttribute("data-panel") ?? "";
-      const value = Object.prototype.hasOwnProperty.call(panels, key) ? panels[key] : "";
-      setImage(/** @type {HTMLImageElement} */ (img), V.pngSrc(value));
+      setImage(/** @type {HTMLImageElement} */ (img), panels.get(img.getAttribute("data-panel") ?? "") ?? "");
     }
+  }
+
+  /**
+   * Python sent panels (docs/protocol.md): the changed ones, each distinct PNG once in
+   * the buffers; `full`: every panel.
+   * @param {any} msg
+   * @param {DataView[] | undefined} buffers
+   */
+  function receive(msg, buffers) {
+    if (!msg || msg.type !== "panels") return;
+    if (msg.full) panels.clear();
+    for (const key of msg.removed ?? []) panels.delete(key);
+    /** @type {Map<number, string>} */
+    const sources = new Map();
+    for (const [key, index] of Object.entries(msg.panels ?? {})) {
+      if (!sources.has(index)) sources.set(index, V.pngSrc(buffers?.[Number(index)]));
+      panels.set(key, sources.get(index) ?? "");
+    }
+    updatePanels();
   }
 
   function updateDepth() {
@@ -1222,13 +1238,14 @@ export function createBuilder({ model, el, createEditor }) {
   const listeners = [
     ["change:state", safely(renderAll)],
     ["change:notice", safely(renderAll)],
-    ["change:panels", safely(updatePanels)],
+    ["msg:custom", safely(receive)],
     ["change:depth_chart", safely(updateDepth)],
     ["change:busy", safely(updateProgress)],
     ["change:progress", safely(updateProgress)],
   ];
   for (const [event, callback] of listeners) model.on(event, callback);
   safely(renderAll)();
+  model.send({ type: "request_panels" }); // this view's panels (Python sends only changes after)
 
   return () => {
     for (const [event, callback] of listeners) model.off(event, callback);

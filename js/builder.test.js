@@ -188,7 +188,7 @@ describe("rendering the state", () => {
   });
 
   it("renders an empty or partial state without failing", () => {
-    const { el } = mount({ state: {}, notice: {}, panels: {}, depth_chart: "", busy: "", progress: 0 });
+    const { el } = mount({ state: {}, notice: {}, depth_chart: new DataView(new ArrayBuffer(0)), busy: "", progress: 0 });
     expect(all(el, "nw-card")).toHaveLength(0);
     expect(get(el, "nw-errors").hidden).toBe(true);
     expect(get(el, "nw-notice").hidden).toBe(true);
@@ -573,22 +573,30 @@ describe("history", () => {
 });
 
 describe("panels and progress", () => {
-  it("shows the panels, thumbnails and depth chart as images, updated in place", () => {
-    const { el, model } = mount({ ...sampleValues(), panels: { "sigmoid-1/weight": "AAAA" }, depth_chart: "" });
+  it("asks for its panels, shows them from binary messages, updated in place, and the depth chart from bytes", () => {
+    const { el, model } = mount();
+    expect(model.requests).toEqual([{ type: "request_panels" }]);
+    /** @param {string} text */
+    const bytes = (text) => new DataView(new TextEncoder().encode(text).buffer);
+    model.receive({ type: "panels", full: true, removed: [], panels: { "sigmoid-1/weight": 0 } }, [bytes("PNG-A")]);
     const thumb = all(card(el, "sigmoid-1"), "nw-thumb").find((t) => t.dataset.panel === "sigmoid-1/weight");
-    expect(thumb?.getAttribute("src")).toBe("data:image/png;base64,AAAA");
+    expect(thumb?.getAttribute("src")).toBe(`data:image/png;base64,${btoa("PNG-A")}`);
     expect(thumb?.hidden).toBe(false);
     expect(all(card(el, "sigmoid-1"), "nw-thumb")[1].hidden).toBe(true);
     card(el, "sigmoid-1").click();
     const panel = get(param(el, "weight"), "nw-panel");
-    expect(panel.getAttribute("src")).toBe("data:image/png;base64,AAAA");
+    expect(panel.getAttribute("src")).toBe(`data:image/png;base64,${btoa("PNG-A")}`);
     expect(get(el, "nw-depth-chart").closest("figure")?.hidden).toBe(true);
-    model.set("panels", { "sigmoid-1/weight": "BBBB", "sigmoid-1/bias": "CCCC" });
+    // only the changes: one picture for two keys (identical zero biases share a buffer)
+    model.receive({ type: "panels", full: false, removed: [],
+                    panels: { "sigmoid-1/bias": 0, "sigmoid-2/bias": 0 } }, [bytes("PNG-B")]);
     expect(get(param(el, "weight"), "nw-panel")).toBe(panel);
-    expect(panel.getAttribute("src")).toBe("data:image/png;base64,BBBB");
-    expect(get(param(el, "bias"), "nw-panel").getAttribute("src")).toBe("data:image/png;base64,CCCC");
-    model.set("depth_chart", "DDDD");
-    expect(get(el, "nw-depth-chart").getAttribute("src")).toBe("data:image/png;base64,DDDD");
+    expect(panel.getAttribute("src")).toBe(`data:image/png;base64,${btoa("PNG-A")}`);
+    expect(get(param(el, "bias"), "nw-panel").getAttribute("src")).toBe(`data:image/png;base64,${btoa("PNG-B")}`);
+    model.receive({ type: "panels", full: false, removed: ["sigmoid-1/weight"], panels: {} }, []);
+    expect(panel.hidden).toBe(true);
+    model.set("depth_chart", bytes("PNG-D"));
+    expect(get(el, "nw-depth-chart").getAttribute("src")).toBe(`data:image/png;base64,${btoa("PNG-D")}`);
     expect(get(el, "nw-depth-chart").closest("figure")?.hidden).toBe(false);
   });
 

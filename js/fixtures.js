@@ -17,9 +17,12 @@ export function fakeModel(values) {
   const handlers = new Map();
   /** @type {any[]} */
   const sent = [];
+  /** @type {any[]} */
+  const requests = [];
   return {
     data,
     sent,
+    requests,
     handlers,
     /** @param {string} name */
     get(name) {
@@ -41,9 +44,17 @@ export function fakeModel(values) {
       else if (!cb) handlers.delete(event);
       else handlers.get(event)?.delete(cb);
     },
-    /** @param {any} content */
+    /** @param {any} content  edits go to `sent`, other messages (request_panels) to `requests` */
     send(content) {
-      sent.push(content);
+      (content?.type === "edit" ? sent : requests).push(content);
+    },
+    /**
+     * A custom message from Python (anywidget's "msg:custom").
+     * @param {any} content
+     * @param {DataView[]} [buffers]
+     */
+    receive(content, buffers = []) {
+      for (const cb of [...(handlers.get("msg:custom") ?? [])]) cb(content, buffers);
     },
     save_changes() {},
     /** Number of registered callbacks. */
@@ -80,5 +91,5 @@ export function sampleState() {
 
 /** The traitlets of a fresh builder. */
 export function sampleValues() {
-  return { state: sampleState(), notice: {}, panels: {}, depth_chart: "", busy: "", progress: 0 };
+  return { state: sampleState(), notice: {}, depth_chart: new DataView(new ArrayBuffer(0)), busy: "", progress: 0 };
 }

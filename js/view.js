@@ -32,6 +32,10 @@ export const EMPTY_STATE = /** @type {State} */ ({
   errors: [],
   can_undo: false,
   can_redo: false,
+  recipes: [],
+  seed: 0,
+  pins: [],
+  y_range: null,
 });
 
 /**
@@ -259,13 +263,23 @@ export function isTypingTarget(target) {
 }
 
 /**
- * The image source for a base64 PNG from Python ("" when there is none).
- * @param {unknown} b64
+ * The image source for PNG bytes from Python (a bytes trait or a message buffer arrives
+ * as a DataView): a data URL, "" when there are none.
+ * @param {unknown} png
  * @returns {string}
  */
-export function pngSrc(b64) {
-  if (typeof b64 !== "string" || b64 === "") return "";
-  return b64.startsWith("data:") ? b64 : `data:image/png;base64,${b64}`;
+export function pngSrc(png) {
+  const bytes = ArrayBuffer.isView(png)
+    ? new Uint8Array(png.buffer, png.byteOffset, png.byteLength)
+    : png instanceof ArrayBuffer
+      ? new Uint8Array(png)
+      : null;
+  if (bytes === null || bytes.length === 0) return "";
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return `data:image/png;base64,${btoa(binary)}`;
 }
 
 /**
@@ -293,7 +307,7 @@ export function initFields(state, p, choice) {
   const specs = info
     ? info.params
     : current
-      ? Object.keys(current).map((name) => ({ name, default: null }))
+      ? Object.keys(current).map((name) => ({ name, default: null, range: null }))
       : [];
   return specs.map((spec) => ({
     spec,

@@ -48,16 +48,17 @@ describe("formatting", () => {
     expect(V.errorText(error)).toBe(`tied.bias: ${error.message}`);
     expect(V.errorText({ ...error, parameter: null })).toBe(`tied: ${error.message}`);
     expect(V.errorText({ ...error, layer: null, parameter: null })).toBe(error.message);
-    expect(V.pngSrc("AAA")).toBe("data:image/png;base64,AAA");
-    expect(V.pngSrc("data:image/png;base64,AAA")).toBe("data:image/png;base64,AAA");
-    expect(V.pngSrc("")).toBe("");
+    expect(V.pngSrc(new DataView(new Uint8Array([137, 80, 78, 71]).buffer))).toBe("data:image/png;base64,iVBORw==");
+    expect(V.pngSrc(new Uint8Array([1, 2, 3]).buffer)).toBe("data:image/png;base64,AQID");
+    expect(V.pngSrc(new DataView(new ArrayBuffer(0)))).toBe("");
+    expect(V.pngSrc("AAA")).toBe("");
     expect(V.pngSrc(undefined)).toBe("");
   });
 });
 
 describe("parseParamValue", () => {
-  const gain = { name: "gain", default: 1.0 };
-  const seed = { name: "seed", default: null };
+  const gain = { name: "gain", default: 1.0, range: null };
+  const seed = { name: "seed", default: null, range: null };
   it("sends numbers as numbers", () => {
     expect(V.parseParamValue("2", gain)).toBe(2);
     expect(V.parseParamValue(" 0.5 ", gain)).toBe(0.5);
@@ -67,13 +68,13 @@ describe("parseParamValue", () => {
   });
   it("sends an empty seed (or optional value) as null", () => {
     expect(V.parseParamValue("", seed)).toBeNull();
-    expect(V.parseParamValue("  ", { name: "other", default: null })).toBeNull();
+    expect(V.parseParamValue("  ", { name: "other", default: null, range: null })).toBeNull();
   });
   it("sends anything else as the raw text", () => {
     expect(V.parseParamValue("abc", gain)).toBe("abc");
     expect(V.parseParamValue("", gain)).toBe("");
     expect(V.parseParamValue("1,5", gain)).toBe("1,5");
-    expect(V.parseParamValue("true", { name: "flag", default: false })).toBe(true);
+    expect(V.parseParamValue("true", { name: "flag", default: false, range: null })).toBe(true);
   });
 });
 
