@@ -36,6 +36,9 @@ export const EMPTY_STATE = /** @type {State} */ ({
   seed: 0,
   pins: [],
   y_range: null,
+  inputs: { source: "gaussian", choices: ["gaussian"] },
+  theory: false,
+  lsuv_log: [],
 });
 
 /**

@@ -567,6 +567,8 @@ class LSUVRecord:
     - ``shared_with``: for a weight another layer uses first, that layer's name (the
       weight was scaled there, once, and is left alone here); else None.
     - ``note``: what happened, in words.
+    - ``seed``: the seed of the weight's orthonormal start (None where ``shared_with``):
+      the weight is now exactly ``init.Orthogonal(scale=scale, seed=seed)``'s sample.
     """
 
     layer: str
@@ -577,6 +579,12 @@ class LSUVRecord:
     converged: bool
     shared_with: Optional[str]
     note: str
+    seed: Optional[int] = None
+
+    def initializer(self):
+        """The initializer that samples this weight as LSUV left it (None for a follower of
+        a shared weight): ``Orthogonal(scale=scale, seed=seed)``."""
+        return None if self.seed is None else init.Orthogonal(scale=self.scale, seed=self.seed)
 
 
 def lsuv(network, x, tol=0.1, max_iter=10, seed=0):
@@ -612,11 +620,11 @@ def lsuv(network, x, tol=0.1, max_iter=10, seed=0):
     if len(x) < 2:
         raise InvalidValueError(f"lsuv: x must hold a batch of at least 2 samples (Var(z) over one sample "
                                 f"measures nothing), got shape {x.shape}")
-    owners = {}
+    owners, seeds = {}, {}
     for layer, weight in users:
         if weight.ref() not in owners:
-            owners[weight.ref()] = layer
-            weight.assign(init.Orthogonal(seed=seed + len(owners) - 1).sample(tuple(weight.shape)))
+            owners[weight.ref()], seeds[weight.ref()] = layer, seed + len(owners)
+            weight.assign(init.Orthogonal(seed=seeds[weight.ref()]).sample(tuple(weight.shape)))
     records, a = [], tf.constant(x)
     for layer in network.layers:
         if layer.starts_network:
@@ -633,7 +641,7 @@ def lsuv(network, x, tol=0.1, max_iter=10, seed=0):
             records.append(LSUVRecord(layer.name, weight.name, tuple(variances), 0, 1.0,
                                       abs(variances[-1] - 1) < tol, owner.name,
                                       f"shared weight: scaled once at its first user {owner.name}; "
-                                      f"Var(z) = {variances[-1]:.4g} here"))
+                                      f"Var(z) = {variances[-1]:.4g} here", None))
             continue
         scale = 1.0
         while abs(variances[-1] - 1) >= tol and len(variances) <= max_iter and variances[-1] > 0:
@@ -653,5 +661,5 @@ def lsuv(network, x, tol=0.1, max_iter=10, seed=0):
         if not converged:
             warnings.warn(f"lsuv: {layer}: {note}", LSUVWarning, stacklevel=2)
         records.append(LSUVRecord(layer.name, weight.name, tuple(variances), iterations, scale, converged,
-                                  None, note))
+                                  None, note, seeds[weight.ref()]))
     return records

@@ -26,11 +26,14 @@ from ..shapes import format_shape
 from ..spec import FORMAT, UNTRUSTED, NetworkSpec, check_trust, compile_initializer, describe_code_error, edits
 from ..spec.build import draws_from_design_seed
 from ..spec.schema import MAX_LABEL, MAX_PINS, MAX_SEED, PIN_SERIES, check_label
+from .theory_view import TheoryView
+from .training_view import TrainingView
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 #: The one definition of the published state (front-end types are generated from it).
 STATE_SCHEMA = json.loads((Path(__file__).resolve().parent / "state.schema.json").read_text(encoding="utf-8"))
-_check_state = fastjsonschema.compile({**STATE_SCHEMA, "properties": {}, "$ref": "#/definitions/State"})
+_checks = {name: fastjsonschema.compile({**STATE_SCHEMA, "properties": {}, "$ref": f"#/definitions/{name}"})
+           for name in ("State", "TrainingStatus")}
 _MISSING_BUNDLE = """export default { render({ el }) {
   el.textContent = "neuwidgets: the front-end bundle is missing. In the neuwidgets source folder run " +
     "`npm ci && npm run build` (or `pip install -e .`, which builds it), then restart the kernel.";
@@ -45,10 +48,11 @@ DEFAULT_DESIGN = {"format": FORMAT, "layers": [
 ]}
 
 
-def check_state(state):
+def check_state(state, definition="State"):
     """Raise ``fastjsonschema.JsonSchemaException`` unless ``state`` is what
-    ``state.schema.json`` defines (an internal error: the front end relies on that shape)."""
-    _check_state(state)
+    ``state.schema.json`` defines as ``definition`` (``"State"``, ``"TrainingStatus"``):
+    an internal error, the front end relies on that shape."""
+    _checks[definition](state)
 
 
 def _plain(value):
@@ -97,7 +101,7 @@ def _check_flag(value, where):
 SCOPES = ("layer", "kind", "all")
 
 
-class NetworkBuilder(anywidget.AnyWidget):
+class NetworkBuilder(TheoryView, TrainingView, anywidget.AnyWidget):
     """Build a network visually: chain layers, choose or write initializers, link
     (share) weights, and see the initial weight distributions and the signal through
     depth.
@@ -150,6 +154,8 @@ class NetworkBuilder(anywidget.AnyWidget):
         self._drag_origin = None  # the design before the first preview of a slider drag
         self._held_range = None
         self._chart_range = None  # the std axis of the last depth chart
+        self._init_theory()
+        self._init_training()
         self._seq = 0
         self._warnings = []     # what went wrong after an edit was made (plots, autosave)
         reuse = None
@@ -397,7 +403,9 @@ class NetworkBuilder(anywidget.AnyWidget):
         data["pins"] = [*pins, {"label": label, "layers": [record.layer for record in records],
                                 **{series: [_significant(record[series]) for record in records]
                                    for series in PIN_SERIES}}]
+        design = {key: value for key, value in self.spec.data.items() if key != "pins"}
         self._apply(data)
+        self._pin_designs[label] = design  # what the Train panel can compare with
         return label
 
     def unpin(self, label):
@@ -508,13 +516,14 @@ class NetworkBuilder(anywidget.AnyWidget):
         variables stay the same: a pin or a held range computes nothing)."""
         from .. import stats
         network = self._build.network
-        key = (json.dumps(self.spec.layers), tuple(variable.ref() for layer in network.layers
+        key = (self._inputs, json.dumps(self.spec.layers), tuple(variable.ref() for layer in network.layers
                                                    for variable in layer.variables.values()))
         if self._profile_cache[0] != key:
             # at least 32,768 values per layer for every statistic: 32 to 256 samples (fewer for wider layers)
             widest = max(math.prod(layer.output_shape[1:]) for layer in network.layers)
             samples = min(256, max(32, 32_768 // widest))
-            self._profile_cache = (key, stats.activation_stats(network, n_samples=samples, bins=None))
+            self._profile_cache = (key, stats.activation_stats(network, n_samples=samples, bins=None,
+                                                               inputs=self._input_batch(samples)))
         return self._profile_cache[1]
 
     def _parameter_entry(self, value, data, staged, where="add_layer"):
@@ -661,6 +670,7 @@ class NetworkBuilder(anywidget.AnyWidget):
             "y_range": None if self._held_range is None else list(self._held_range),
             "errors": self._build.errors,
             "can_undo": bool(self._undo) or self._drag_origin is not None, "can_redo": bool(self._redo),
+            **self._theory_state(),
         }
         check_state(self.state)
         self._std_cache = {ref: std for ref, std in self._std_cache.items() if ref in users}
@@ -691,6 +701,7 @@ class NetworkBuilder(anywidget.AnyWidget):
         try:
             self._draw_panels()
             self._draw_depth_chart()
+            self._draw_theory()
         except Exception as exc:
             self._warnings.append(f"could not draw the plots: {type(exc).__name__}: {exc}")
         finally:
@@ -822,7 +833,8 @@ class NetworkBuilder(anywidget.AnyWidget):
                 "set_initializer": set_initializer, "link": self.link, "unlink": self.unlink,
                 "undo": self.undo, "redo": self.redo, "trust": self.trust,
                 "apply_recipe": self.apply_recipe, "resample": lambda: self.resample(),
-                "pin": self.pin, "unpin": self.unpin, "hold_range": self.hold_range}
+                "pin": self.pin, "unpin": self.unpin, "hold_range": self.hold_range,
+                **self._theory_handlers(), **self._training_handlers()}
 
     def _watch_cells(self):
         """Initializer classes defined in notebook cells appear in the chooser by themselves:
