@@ -13,17 +13,6 @@ the ``NetworkBuilder`` widget (anywidget). ``from neuwidgets import init`` loads
 of them.
 """
 import importlib
-import os
-import sys
-
-if "tensorflow" not in sys.modules:
-    # neuwidgets imports TensorFlow first: keep its C++ start-up lines (the oneDNN notice, the CPU
-    # feature note, absl's "log messages before InitializeLog") out of the notebook. Measured in a
-    # fresh interpreter, TensorFlow 2.21: TF_CPP_MIN_LOG_LEVEL alone leaves the oneDNN notice, which
-    # is printed unless TF_ENABLE_ONEDNN_OPTS is 0; both together print nothing. A person's own
-    # settings win; oneDNN's optimizations are off by default then (no measurable cost here).
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from . import init  # noqa: F401  (public names; __all__ is computed on first use)
 from .errors import InitializerError, InvalidTypeError, InvalidValueError, NeuwidgetsError, ShapeError  # noqa: F401

@@ -201,7 +201,7 @@ class Initializer:
         a private generator (global random state is never read or changed). A custom
         initializer samples reproducibly from its design's seed with, e.g.,
         ``tf.random.stateless_normal(shape, self.seed_tensor())``."""
-        import tensorflow as tf
+        from ._tensorflow import tf
         seed = getattr(self, "seed", None)
         if seed is None:
             seed = self.design_seed
@@ -261,7 +261,7 @@ class Constant(Initializer):
         self.value = _check_number("Constant", "value", value)
 
     def sample(self, shape):
-        import tensorflow as tf
+        from ._tensorflow import tf
         return tf.fill(_check_shape(shape), tf.constant(self.value, tf.float32))
 
     def expected_std(self, shape):
@@ -292,7 +292,7 @@ class Normal(Initializer):
         self.seed = _check_seed("Normal", seed)
 
     def sample(self, shape):
-        import tensorflow as tf
+        from ._tensorflow import tf
         return tf.random.stateless_normal(_check_shape(shape), self.seed_tensor(), self.mean, self.std)
 
     def expected_std(self, shape):
@@ -328,7 +328,7 @@ class Uniform(Initializer):
         self.seed = _check_seed("Uniform", seed)
 
     def sample(self, shape):
-        import tensorflow as tf
+        from ._tensorflow import tf
         return tf.random.stateless_uniform(_check_shape(shape), self.seed_tensor(), self.minval, self.maxval)
 
     def expected_std(self, shape):
@@ -358,7 +358,7 @@ class TruncatedNormal(Initializer):
         self.seed = _check_seed("TruncatedNormal", seed)
 
     def sample(self, shape):
-        import tensorflow as tf
+        from ._tensorflow import tf
         return tf.random.stateless_truncated_normal(_check_shape(shape), self.seed_tensor(), self.mean, self.std)
 
     def expected_std(self, shape):
@@ -380,7 +380,7 @@ def _flat_matrix_shape(shape):
 
 def _orthogonal(shape, scale, seed):
     """``scale`` × a random matrix with orthonormal rows or columns, reshaped to ``shape``."""
-    import tensorflow as tf
+    from ._tensorflow import tf
     rows, cols = _flat_matrix_shape(shape)
     gaussian = tf.random.stateless_normal((max(rows, cols), min(rows, cols)), seed)
     q, r = tf.linalg.qr(gaussian)
@@ -438,7 +438,7 @@ class _FanScaled(Initializer):
         return math.sqrt(self.gain / self._fan(shape))
 
     def sample(self, shape):
-        import tensorflow as tf
+        from ._tensorflow import tf
         shape = _check_shape(shape)
         std = self.expected_std(shape)
         if self.distribution == "normal":
@@ -530,7 +530,7 @@ class VarianceScaling(Initializer):
         return math.sqrt(self.scale / n)
 
     def sample(self, shape):
-        import tensorflow as tf
+        from ._tensorflow import tf
         shape = _check_shape(shape)
         std = self.expected_std(shape)
         if self.distribution == "truncated_normal":
@@ -590,7 +590,7 @@ class DeltaOrthogonal(Initializer):
         return shape
 
     def sample(self, shape):
-        import tensorflow as tf
+        from ._tensorflow import tf
         shape = self._check_kernel(shape)
         centre = _orthogonal(shape[-2:], self.gain, self.seed_tensor())  # (in, out): rows orthonormal
         return tf.scatter_nd([[dim // 2 for dim in shape[:-2]]], centre[None], shape)
@@ -659,7 +659,7 @@ def as_float32(value, shape, where):
     ``where`` names the layer and parameter for messages. Raises
     :class:`NeuwidgetsError` for non-numbers, a wrong shape, NaN or infinity.
     """
-    import tensorflow as tf
+    from ._tensorflow import tf
     try:
         tensor = tf.convert_to_tensor(value)
     except (TypeError, ValueError) as exc:

@@ -10,7 +10,7 @@ import numbers
 import sys
 
 import numpy as np
-import tensorflow as tf
+from ._tensorflow import tf
 
 from .errors import InvalidTypeError, InvalidValueError, ShapeError, shown
 from .shapes import format_shape

@@ -17,7 +17,7 @@ import numbers
 from typing import Any, Optional, Tuple
 
 import numpy as np
-import tensorflow as tf
+from ._tensorflow import tf
 
 from . import init
 from .errors import InvalidTypeError, InvalidValueError, ShapeError, shown

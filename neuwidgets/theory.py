@@ -26,7 +26,7 @@ from typing import Any, Optional, Tuple
 
 import numpy as np
 from scipy.special import roots_hermitenorm
-import tensorflow as tf
+from ._tensorflow import tf
 
 from . import init
 from .errors import InvalidTypeError, InvalidValueError, ShapeError, shown

@@ -38,9 +38,10 @@ import math
 import numbers
 import warnings
 
-import keras
 import numpy as np
-import tensorflow as tf
+
+from ._tensorflow import tf  # before keras, which would import TensorFlow loudly
+import keras  # noqa: E402  (isort: skip)
 
 from .errors import InvalidTypeError, InvalidValueError, ShapeError
 from .layers import Softmax

@@ -10,7 +10,7 @@ import json
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from _designs import marker_code, ran, rich
@@ -94,7 +94,7 @@ def marker_folder(tmp_path_factory):
 
 
 def test_hostile_designs_are_accepted_or_refused_clearly_and_never_run_code(marker_folder):
-    @settings(max_examples=2500, deadline=None, database=None,
+    @settings(max_examples=2500, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(hostile_designs(marker_folder), st.booleans())
     def check(design, build):
@@ -160,7 +160,7 @@ def test_hostile_edit_messages_get_one_clear_notice_and_lose_nothing(marker_fold
     # that do not depend on the state the previous examples left)
     names = [entry["name"] for entry in cnn()["layers"]] + ["relu-1", "relu-2", "convolution-1", "dropout-1"]
 
-    @settings(max_examples=1500, deadline=None, database=None,
+    @settings(max_examples=1500, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(messages(names))
     def check(message):

@@ -12,6 +12,7 @@ import ast
 import inspect
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -574,11 +575,11 @@ def test_bad_settings_in_a_design_name_the_place():
 # -- layering of the package ------------------------------------------------------------------
 
 #: Who may import whom: a module imports only modules of its rank or below (module level).
-RANKS = ["errors", "shapes datasets limits files", "init", "network", "layers.fields", "layers.base", "layers.*", "layers",
+RANKS = ["errors", "shapes datasets limits files _tensorflow", "init", "network", "layers.fields", "layers.base", "layers.*", "layers",
          "spec spec.*", "theory", "stats", "training", "plotting", "lesson", "widgets widgets.*", "neuwidgets __main__"]
 #: Modules of one rank that may import each other (a family).
 FAMILIES = {"layers.*", "spec spec.*", "widgets widgets.*"}
-CORE = ("errors", "shapes", "datasets", "limits", "files", "init", "network", "layers", "spec", "theory", "stats", "training")
+CORE = ("errors", "shapes", "datasets", "limits", "files", "_tensorflow", "init", "network", "layers", "spec", "theory", "stats", "training")
 UI = {"ipywidgets", "anywidget", "traitlets", "IPython", "matplotlib"}
 
 
@@ -768,3 +769,18 @@ def test_register_refuses_what_is_not_a_new_kind():
         layers.register(type("np", (Layer,), {}))
     assert layers.register(Tanh) is Tanh and list(layers.KINDS).count("Tanh") == 1  # again: nothing changes
     assert "ScaledNorm" not in layers.KINDS and kinds_in_schema() == list(layers.KINDS)  # the fixture's undone
+
+
+def test_tensorflow_is_imported_once_and_quietly_when_neuwidgets_imports_it_first():
+    """TensorFlow's C++ start-up lines (absl, oneDNN, CPU features) never reach stderr, and
+    oneDNN stays on (its optimizations are TensorFlow's default)."""
+    code = ("import os, sys\nfrom neuwidgets.layers import Input, Tanh\nnet = Input(4) >> Tanh(3)\n"
+            "print(net.predict([[1, 2, 3, 4]]).shape, os.environ.get('TF_ENABLE_ONEDNN_OPTS'))")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TF_")}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**env, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0 and run.stdout.strip() == "(1, 3) None", run.stderr
+    assert run.stderr == ""
+    sources = [path.relative_to(ROOT).as_posix() for path in (ROOT / "neuwidgets").rglob("*.py")
+               if path.name != "_tensorflow.py" and re.search(r"^\s*import tensorflow", path.read_text(), re.M)]
+    assert sources == []  # one place imports TensorFlow: neuwidgets/_tensorflow.py

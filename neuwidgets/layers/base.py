@@ -14,7 +14,7 @@ import numbers
 import re
 
 import numpy as np
-import tensorflow as tf
+from .._tensorflow import tf
 
 from .. import init
 from ..errors import InitializerError, InvalidTypeError, InvalidValueError, ShapeError

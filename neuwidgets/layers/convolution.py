@@ -2,7 +2,7 @@
 ``(rows, cols, channels, filters)``, output ``(?, height', width', filters)``."""
 import math
 
-import tensorflow as tf
+from .._tensorflow import tf
 
 from .. import init
 from ..errors import InvalidValueError, ShapeError

@@ -1,7 +1,7 @@
 """Dense layers (NeuPy's ``Linear`` family): ``a = activation(x @ weight + bias)``, weight
 ``(n_inputs, n_units)``, bias ``(n_units,)``. Without ``n_units`` a layer only applies
 its activation, to inputs of any shape (``Linear(20) >> Relu()``)."""
-import tensorflow as tf
+from .._tensorflow import tf
 
 from .. import init
 from ..errors import ShapeError

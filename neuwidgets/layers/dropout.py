@@ -1,5 +1,5 @@
 """Dropout (Srivastava et al. 2014, JMLR 15)."""
-import tensorflow as tf
+from .._tensorflow import tf
 
 from .base import Layer
 from .fields import Number

@@ -1,7 +1,7 @@
 """Normalization layers: BatchNorm (Ioffe & Szegedy 2015, arXiv 1502.03167) and
 LayerNorm (Ba, Kiros & Hinton 2016, arXiv 1607.06450), over the last axis (features or
 channels)."""
-import tensorflow as tf
+from .._tensorflow import tf
 
 from .. import init
 from ..errors import ShapeError

@@ -1,5 +1,5 @@
 """Pooling, channels last: a window's maximum or average, or one value per channel."""
-import tensorflow as tf
+from .._tensorflow import tf
 
 from ..errors import ShapeError
 from ..shapes import format_shape

@@ -1,7 +1,7 @@
 """Reshape: the same values in another shape (flatten an image for dense layers)."""
 import math
 
-import tensorflow as tf
+from .._tensorflow import tf
 
 from ..errors import ShapeError
 from ..shapes import format_shape

@@ -129,7 +129,7 @@ class NetworkSpec:
         class (:attr:`classes`; its source goes into what leaves the kernel: :meth:`to_json`,
         :meth:`to_code`); one compiled from a design's code keeps that code. Raises
         :class:`InvalidValueError` for what a design cannot hold."""
-        import tensorflow as tf
+        from .._tensorflow import tf
         owners, custom, live, entries = {}, {}, {}, []
         for layer in network.layers:
             kind = type(layer).__name__

@@ -191,7 +191,7 @@ def reusable_from(spec, network):
     next build keeps those whose layer, value in the design and shape are unchanged.
     Shared ones come with their owner; a placeholder for untrusted code is never reused
     (trusting must sample for real)."""
-    import tensorflow as tf
+    from .._tensorflow import tf
     reuse = {}
     for entry, layer in zip(spec.data["layers"], network.layers):
         for parameter, value in (entry.get("parameters") or {}).items():

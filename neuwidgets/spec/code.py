@@ -58,7 +58,7 @@ def check_trust(trust, where):
 
 def code_namespace():
     """What custom initializer code sees: ``tf``, ``np``, ``init`` and ``Initializer``."""
-    import tensorflow as tf
+    from .._tensorflow import tf
     return {"__name__": "neuwidgets.custom", "tf": tf, "np": np, "init": init,
             "Initializer": init.Initializer}
 

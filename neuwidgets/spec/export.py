@@ -8,7 +8,7 @@ strings, lists); names are plain labels and identifiers (checked when the design
 read), so a design's values never become code. Custom initializer code is copied as
 text into its own, marked section, and runs only when the script runs.
 """
-import tensorflow as tf
+from .._tensorflow import tf
 
 from .. import init
 from ..errors import InvalidValueError

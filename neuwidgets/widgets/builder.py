@@ -519,9 +519,9 @@ class NetworkBuilder(TheoryView, TrainingView, anywidget.AnyWidget):
         key = (self._inputs, json.dumps(self.spec.layers), tuple(variable.ref() for layer in network.layers
                                                    for variable in layer.variables.values()))
         if self._profile_cache[0] != key:
-            # at least 32,768 values per layer for every statistic: 32 to 256 samples (fewer for wider layers)
+            # at least 16,384 values per layer for every statistic: 16 to 256 samples (fewer for wider layers)
             widest = max(math.prod(layer.output_shape[1:]) for layer in network.layers)
-            samples = min(256, max(32, 32_768 // widest))
+            samples = min(256, max(16, 16_384 // widest))
             self._profile_cache = (key, stats.activation_stats(network, n_samples=samples, bins=None,
                                                                inputs=self._input_batch(samples)))
         return self._profile_cache[1]
@@ -679,7 +679,7 @@ class NetworkBuilder(TheoryView, TrainingView, anywidget.AnyWidget):
         """The std of ``variable``'s values, to 4 significant digits (cached per variable)."""
         ref = variable.ref()
         if ref not in self._std_cache:
-            import tensorflow as tf
+            from .._tensorflow import tf
             self._std_cache[ref] = _significant(float(tf.math.reduce_std(variable)))
         return self._std_cache[ref]
 
