@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EditorView } from "@codemirror/view";
 import { createCodeEditor, rootOf } from "./editor.js";
 import { TEMPLATE } from "./view.js";
+import { inShadowRoot } from "./fixtures.js";
 
 describe("createCodeEditor (CodeMirror in jsdom)", () => {
   it("holds, replaces and reports text", () => {
@@ -53,13 +54,9 @@ describe("createCodeEditor (CodeMirror in jsdom)", () => {
   });
 
   it("mounts its styles in the shadow root it is shown in", () => {
-    const host = document.createElement("div");
-    document.body.append(host);
-    const shadow = host.attachShadow({ mode: "open" });
-    const el = document.createElement("div");
-    shadow.append(el);
+    const { shadow, el } = inShadowRoot();
     expect(rootOf(el)).toBe(shadow);
-    expect(rootOf(host)).toBe(document);
+    expect(rootOf(shadow.host)).toBe(document);
     expect(rootOf(document.createElement("div"))).toBeUndefined();
     const ed = createCodeEditor({ doc: "x = 1", readOnly: false, label: "Code", root: rootOf(el) });
     el.append(ed.dom);
@@ -70,6 +67,6 @@ describe("createCodeEditor (CodeMirror in jsdom)", () => {
     expect(css).toMatch(/\.cm-gutters \{[^}]*display: flex/);
     expect(css).toMatch(/\.cm-cursorLayer[^{]*\{[^}]*animation/);
     ed.destroy();
-    host.remove();
+    shadow.host.remove();
   });
 });

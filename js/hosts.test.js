@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EditorView } from "@codemirror/view";
 import widget from "./builder.js";
-import { fakeModel, sampleState, sampleValues } from "./fixtures.js";
+import { fakeModel, inShadowRoot, sampleState, sampleValues } from "./fixtures.js";
 
 /** @type {(() => void)[]} */
 const cleanups = [];
@@ -93,11 +93,7 @@ describe("undo keys under a host's document-level shortcuts (Notebook 7)", () =>
 
 describe("the builder in a shadow root (marimo)", () => {
   it("takes undo keys from inside it, and gives its code editor the shadow root", () => {
-    const host = document.createElement("div");
-    document.body.append(host);
-    const shadow = host.attachShadow({ mode: "open" });
-    const el = document.createElement("div");
-    shadow.append(el);
+    const { shadow, el } = inShadowRoot();
     const { model } = render(el);
 
     press(find(el, '[data-testid="nw-card"][data-layer="sigmoid-1"]'), "z", { ctrlKey: true });
@@ -114,11 +110,7 @@ describe("the builder in a shadow root (marimo)", () => {
   });
 
   it("keeps the focus on the control that had it across a re-render", () => {
-    const host = document.createElement("div");
-    document.body.append(host);
-    const shadow = host.attachShadow({ mode: "open" });
-    const el = document.createElement("div");
-    shadow.append(el);
+    const { shadow, el } = inShadowRoot();
     const { model } = render(el);
     const units = () => find(el, '[data-testid="nw-card"][data-layer="sigmoid-1"] [data-field="n_units"]');
     const before = units();
