@@ -49,7 +49,8 @@ setup(
     ],
     extras_require={
         "lab": ["jupyterlab>=4"],
-        "test": ["pytest", "hypothesis", "jupyterlab>=4", "nbclient", "nbformat", "ipykernel", "playwright"],
+        "test": ["pytest", "hypothesis", "jupyterlab>=4", "nbclient", "nbformat", "ipykernel", "playwright",
+                 "notebook>=7", "marimo", "voila"],  # the hosts of tests/test_hosts.py
     },
     entry_points={"console_scripts": ["neuwidgets=neuwidgets.__main__:main"]},
     cmdclass={"build_py": BuildWithBundle},

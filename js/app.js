@@ -981,9 +981,14 @@ export function createBuilder({ model, el, createEditor }) {
    * @property {number | null} end
    */
 
+  /** The focused element, also inside a shadow root (marimo), where the document's is the shadow host. */
+  function activeElement() {
+    return /** @type {Document | ShadowRoot} */ (root.getRootNode()).activeElement;
+  }
+
   /** @returns {SavedFocus | null} */
   function captureFocus() {
-    const active = root.ownerDocument.activeElement;
+    const active = activeElement();
     if (!(active instanceof HTMLElement) || !root.contains(active)) return null;
     const pk = active.closest(".nw-param")?.getAttribute("data-pk") ?? "";
     const keyed = active.closest("[data-key]");
@@ -1025,7 +1030,7 @@ export function createBuilder({ model, el, createEditor }) {
   /** @param {SavedFocus | null} saved */
   function restoreFocus(saved) {
     if (saved === null) return;
-    const active = root.ownerDocument.activeElement;
+    const active = activeElement();
     if (active instanceof HTMLElement && active !== root && root.contains(active)) return; // still in place
     let target = focusable(saved.key);
     for (const key of paramFallbacks(saved)) target ??= focusable(key);
@@ -1194,16 +1199,20 @@ export function createBuilder({ model, el, createEditor }) {
 
   // ---------------------------------------------------------------- wiring
 
-  root.addEventListener(
-    "keydown",
-    safely((e) => {
-      const action = V.historyKeyAction(e);
-      if (action === null || V.isTypingTarget(e.target)) return;
-      e.preventDefault();
-      e.stopPropagation();
-      history(action);
-    }),
-  );
+  // Undo/redo keys pressed in the widget are its own. Notebook 7 runs its shortcuts from a
+  // keydown listener on the document that comes before the widget's: this one listens on
+  // the window in the capture phase, which comes first. composedPath()[0] is the real
+  // target, also inside a shadow root (marimo).
+  const win = root.ownerDocument.defaultView;
+  const historyKeys = safely((/** @type {KeyboardEvent} */ e) => {
+    const action = V.historyKeyAction(e);
+    const target = e.composedPath()[0];
+    if (action === null || !(target instanceof Node) || !root.contains(target) || V.isTypingTarget(target)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    history(action);
+  });
+  win?.addEventListener("keydown", historyKeys, true);
   // Keys pressed in the widget are its own: JupyterLab must not run notebook shortcuts
   // for them ("x" would cut the cell, "d d" delete it). Lumino's data-lm-suppress-shortcuts
   // does not help here: shortcut selectors ending in ":focus" match the focused control
@@ -1248,6 +1257,7 @@ export function createBuilder({ model, el, createEditor }) {
   model.send({ type: "request_panels" }); // this view's panels (Python sends only changes after)
 
   return () => {
+    win?.removeEventListener("keydown", historyKeys, true);
     for (const [event, callback] of listeners) model.off(event, callback);
     for (const entry of editors.values()) entry.handle.destroy();
     editors.clear();

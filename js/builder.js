@@ -1,7 +1,7 @@
 // Entry point of the bundle: the anywidget front end of NetworkBuilder.
 import "./builder.css";
 import { createBuilder } from "./app.js";
-import { createCodeEditor } from "./editor.js";
+import { createCodeEditor, rootOf } from "./editor.js";
 
 /** @typedef {import("./types.js").Model} Model */
 
@@ -11,7 +11,8 @@ import { createCodeEditor } from "./editor.js";
  * @returns {() => void} cleanup
  */
 function render({ model, el }) {
-  return createBuilder({ model, el, createEditor: createCodeEditor });
+  // Editors are made when a card is selected, when `el` is in the page: in its shadow root in marimo.
+  return createBuilder({ model, el, createEditor: (options) => createCodeEditor({ ...options, root: rootOf(el) }) });
 }
 
 export default { render };

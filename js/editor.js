@@ -8,6 +8,7 @@ import {
   HighlightStyle,
   bracketMatching,
   indentOnInput,
+  indentUnit,
   syntaxHighlighting,
 } from "@codemirror/language";
 import { tags as t } from "@lezer/highlight";
@@ -32,13 +33,28 @@ const jupyterHighlight = HighlightStyle.define([
 ]);
 
 /**
+ * The document or shadow root that `node` is in, for CodeMirror's `root` option: in a
+ * shadow root (marimo renders widgets in one) CodeMirror must mount its styles there
+ * and read the selection from it, or it has no styles and scrambles typed text.
+ * `undefined` for a detached node (CodeMirror then uses `document`).
+ * @param {Node} node
+ * @returns {Document | ShadowRoot | undefined}
+ */
+export function rootOf(node) {
+  const root = node.getRootNode();
+  return root instanceof Document || root instanceof ShadowRoot ? root : undefined;
+}
+
+/**
  * Create a Python editor. Tab is left to focus navigation (keyboard users can
- * leave the editor); Enter keeps the indentation, Ctrl+] / Ctrl+[ indent.
+ * leave the editor); Enter keeps the indentation, one level is 4 spaces (PEP 8, as in
+ * the template), Ctrl+] / Ctrl+[ indent.
  * @param {EditorOptions} options
  * @returns {EditorHandle}
  */
-export function createCodeEditor({ doc, readOnly, label, onChange }) {
+export function createCodeEditor({ doc, readOnly, label, onChange, root }) {
   const view = new EditorView({
+    root,
     state: EditorState.create({
       doc,
       extensions: [
@@ -47,6 +63,7 @@ export function createCodeEditor({ doc, readOnly, label, onChange }) {
         indentOnInput(),
         bracketMatching(),
         python(),
+        indentUnit.of("    "),
         syntaxHighlighting(jupyterHighlight),
         EditorState.readOnly.of(readOnly),
         EditorView.contentAttributes.of({ "aria-label": label }),

@@ -93,3 +93,16 @@ export function sampleState() {
 export function sampleValues() {
   return { state: sampleState(), notice: {}, depth_chart: new DataView(new ArrayBuffer(0)), busy: "", progress: 0 };
 }
+
+/**
+ * An element inside an open shadow root (as marimo renders widgets), in the page.
+ * @returns {{shadow: ShadowRoot, el: HTMLElement}}
+ */
+export function inShadowRoot() {
+  const host = document.createElement("div");
+  document.body.append(host);
+  const shadow = host.attachShadow({ mode: "open" });
+  const el = document.createElement("div");
+  shadow.append(el);
+  return { shadow, el };
+}

@@ -51,6 +51,7 @@
  * @property {boolean} readOnly
  * @property {string} label  accessible label of the editing area
  * @property {() => void} [onChange]  called after each change of the text
+ * @property {Document | ShadowRoot} [root]  where the editor is shown (default: `document`)
  */
 
 /**

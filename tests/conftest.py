@@ -23,3 +23,16 @@ def reset_layer_names():
     base._name_counters.clear()
     yield
     base._name_counters.clear()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium for the browser tests (one per session: playwright's sync API runs once)."""
+    from playwright.sync_api import sync_playwright  # a test dependency: missing it is an error, not a skip
+    from browser_utils import CHROMIUM, CHROMIUM_ARGS
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()

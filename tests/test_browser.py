@@ -9,7 +9,6 @@ error output in the notebook. Screenshots go to tests/artifacts/browser-<step>.p
 Run: ``python -m pytest tests/test_browser.py -q -s`` (about a minute; needs
 /usr/bin/chromium and the built front end, ``npm run build``).
 """
-import importlib.util
 import json
 import re
 import shutil
@@ -19,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_utils import (CHROMIUM, CHROMIUM_ARGS, JS_ALL_RUN, JS_APP_READY, JS_CELL_OUTPUTS, JS_EXECUTE,
-                           JS_IOPUB, JS_KERNEL_READY, JS_RUN_ALL, JS_THEME_IS, JS_WATCH_IOPUB, LabServer,
-                           dismiss_dialogs)
+from browser_utils import (CHROMIUM, JS_CELL_OUTPUTS, JS_EXECUTE, JS_IOPUB, JS_THEME_IS, ConsoleErrors, LabServer,
+                           assert_bundle_built, open_and_run_all, screenshot_of)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -55,20 +53,10 @@ def _nw_probe():
             "errors": list(builder.errors)}
 '''
 
-# Console noise that is not the widget's: missing favicons/resources of the server.
-CONSOLE_NOISE = re.compile(r"favicon|404|Failed to load resource", re.I)
-
-
-def bundle_path():
-    """neuwidgets/static/builder.js of the neuwidgets that the kernel imports (found without importing it)."""
-    spec = importlib.util.find_spec("neuwidgets")
-    return Path(next(iter(spec.submodule_search_locations))) / "static" / "builder.js"
-
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory):
-    assert bundle_path().exists(), (f"the front-end bundle {bundle_path()} is missing: run `npm ci && npm run build` "
-                                    "in the neuwidgets source folder")
+    assert_bundle_built()
     root = tmp_path_factory.mktemp("lab-root")
     shutil.copy(ROOT / "examples" / NOTEBOOK, root / NOTEBOOK)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -80,29 +68,12 @@ def lab_server(tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright  # a test dependency: missing it is an error, not a skip
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 class Lab:
     """The notebook page plus the ways to look into it and into its kernel."""
 
     def __init__(self, page):
         self.page = page
-        self.console_errors = []
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
-
-    def _on_console(self, message):
-        if message.type == "error" and not CONSOLE_NOISE.search(message.text):
-            self.console_errors.append(message.text)
+        self.console_errors = ConsoleErrors(page)
 
     def kernel(self, code):
         """Run ``code`` in the notebook's kernel; return its stdout (fails on an error)."""
@@ -124,18 +95,8 @@ class Lab:
         return self.testid("nw-builder").first
 
     def screenshot(self, step):
-        """The widget alone. The notebook scrolls inside JupyterLab, which would clip a
-        widget taller than the window: the window grows to fit it for the shot."""
-        page, builder = self.page, self.builder()
-        size = page.viewport_size
-        box = builder.bounding_box()
-        if box and box["height"] + 300 > size["height"]:
-            page.set_viewport_size({"width": size["width"], "height": int(box["height"]) + 300})
-        try:
-            builder.scroll_into_view_if_needed()
-            builder.screenshot(path=str(ARTIFACTS / f"browser-{step}.png"), animations="disabled")
-        finally:
-            page.set_viewport_size(size)
+        """The widget alone."""
+        screenshot_of(self.builder(), ARTIFACTS / f"browser-{step}.png")
 
     def wait_until(self, check, what, timeout=STEP_TIMEOUT / 1000):
         """Poll ``check()`` (e.g. a kernel probe) until it is truthy."""
@@ -157,15 +118,7 @@ def lab(lab_server, browser):
     page.set_default_timeout(STEP_TIMEOUT)
     lab = Lab(page)
     try:
-        page.goto(f"{lab_server.url}lab/tree/{NOTEBOOK}?reset", wait_until="domcontentloaded", timeout=KERNEL_TIMEOUT)
-        page.wait_for_function(JS_APP_READY, timeout=KERNEL_TIMEOUT)
-        page.locator(".jp-NotebookPanel").first.wait_for(timeout=KERNEL_TIMEOUT)
-        dismiss_dialogs(page)
-        page.wait_for_function(JS_KERNEL_READY, arg=NOTEBOOK, timeout=KERNEL_TIMEOUT, polling=250)
-        page.evaluate(JS_WATCH_IOPUB, NOTEBOOK)
-        page.evaluate(JS_RUN_ALL, NOTEBOOK)
-        page.wait_for_function(JS_ALL_RUN, arg=NOTEBOOK, timeout=KERNEL_TIMEOUT * 2, polling=250)
-        dismiss_dialogs(page)
+        open_and_run_all(page, f"{lab_server.url}lab/tree/{NOTEBOOK}?reset", NOTEBOOK, KERNEL_TIMEOUT)
         lab.kernel(PROBE)
         page.evaluate("() => { window.__nwPhase = 'steps'; }")
     except BaseException:
