@@ -505,10 +505,10 @@ describe("selection and details", () => {
     const state = sampleState();
     Object.assign(state.layers[2].parameters[0], { link: "sigmoid-1", transpose: true });
     model.set("state", state);
-    expect(get(card(el, "sigmoid-2"), "nw-link").textContent).toBe("weight ⇄ sigmoid-1 (transposed)");
+    expect(get(card(el, "sigmoid-2"), "nw-link").textContent).toBe("weight: uses sigmoid-1's (transposed)");
   });
 
-  it("links, shows links (and broken ones) and unlinks", () => {
+  it("links, shows links (and ones that do not fit) and unlinks", () => {
     const { el, model } = mount();
     card(el, "sigmoid-2").click();
     const w = param(el, "weight");
@@ -524,21 +524,38 @@ describe("selection and details", () => {
     state.layers[1].parameters[0].shared_with = ["sigmoid-2"];
     model.set("state", state);
     const shown = get(card(el, "sigmoid-2"), "nw-link");
-    expect(shown.textContent).toBe("weight ⇄ sigmoid-1");
+    expect(shown.textContent).toBe("weight: uses sigmoid-1's");
     expect(shown.classList.contains("nw-link")).toBe(true);
-    expect(shown.classList.contains("nw-link-broken")).toBe(false);
+    expect(shown.classList.contains("nw-link-unfit")).toBe(false);
     expect(get(card(el, "sigmoid-1"), "nw-shared").textContent).toBe("weight shared with sigmoid-2");
     get(param(el, "weight"), "nw-unlink").click();
     expect(ops(model)[1]).toEqual(["unlink", { name: "sigmoid-2", parameter: "weight" }]);
 
-    const broken = sampleState();
-    broken.layers[2].parameters[0].link = "sigmoid-1";
-    broken.layers[2].parameters[0].link_error = "shape (30, 20) differs from (10, 30)";
-    model.set("state", broken);
-    const b = get(card(el, "sigmoid-2"), "nw-link");
-    expect(b.classList.contains("nw-link-broken")).toBe(true);
-    expect(b.textContent).toContain("shape (30, 20) differs from (10, 30)");
-    expect(get(param(el, "weight"), "nw-link-detail").classList.contains("nw-link-broken")).toBe(true);
+    // a link that does not fit says so in Python's words, never "broken"
+    model.set("state", PUBLISHED["broken link"].state);
+    const why = PUBLISHED["broken link"].state.errors[0].message;
+    const b = get(card(el, "tied"), "nw-link");
+    expect(b.textContent).toBe(`bias: ${why}`);
+    expect(why).toContain("does not fit");
+    expect(b.classList.contains("nw-link-unfit")).toBe(true);
+    card(el, "tied").click();
+    expect(get(param(el, "bias"), "nw-link-detail").textContent).toBe(why);
+    expect(get(el, "nw-builder").textContent).not.toMatch(/broken/i);
+  });
+
+  it("says each link once: the user names the owner, the owner the users", () => {
+    const { el } = mount({ ...sampleValues(), state: PUBLISHED.linked.state });
+    const texts = (/** @type {string} */ name) =>
+      [...card(el, name).querySelectorAll(".nw-links > *")].map((e) => e.textContent);
+    expect(texts("tied")).toEqual(["weight: uses relu-1's (transposed)", "bias shared with twin"]);
+    expect(texts("relu-1")).toEqual(["weight shared with tied"]);
+    expect(texts("twin")).toEqual(["bias: uses tied's"]);
+    expect(get(el, "nw-builder").textContent).not.toContain("⇄");
+    card(el, "tied").click();
+    const weight = param(el, "weight");
+    expect(get(weight, "nw-linked-init").textContent).toBe("uses the weight of relu-1 (transposed)");
+    expect(weight.querySelector(".nw-shared, [data-testid='nw-link-detail']")).toBeNull(); // said above once
+    expect(get(param(el, "bias"), "nw-link-row").textContent).toContain("shared with twin");
   });
 });
 
@@ -653,7 +670,7 @@ describe("accessibility and lifecycle", () => {
 
   it("cleans up listeners and DOM", () => {
     const { el, model, cleanup } = mount();
-    expect(model.listenerCount()).toBe(6);
+    expect(model.listenerCount()).toBe(10); // state, notice, panels, 4 charts, training, busy, progress
     cleanup();
     expect(model.listenerCount()).toBe(0);
     expect(el.childElementCount).toBe(0);

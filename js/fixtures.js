@@ -91,5 +91,16 @@ export function sampleState() {
 
 /** The traitlets of a fresh builder. */
 export function sampleValues() {
-  return { state: sampleState(), notice: {}, depth_chart: new DataView(new ArrayBuffer(0)), busy: "", progress: 0 };
+  const empty = () => new DataView(new ArrayBuffer(0));
+  return {
+    state: sampleState(),
+    notice: {},
+    depth_chart: empty(),
+    phase_diagram: empty(),
+    spectrum: empty(),
+    training_chart: empty(),
+    training: { running: false, label: null, step: 0, steps: 0, labels: [], message: "" },
+    busy: "",
+    progress: 0,
+  };
 }

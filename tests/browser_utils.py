@@ -35,10 +35,13 @@ def free_port():
 
 class LabServer:
     """``python -m jupyterlab`` on 127.0.0.1 with no token, fresh config/runtime dirs,
-    serving ``root``. Its output goes to ``log_path`` (scanned for tracebacks)."""
+    serving ``root``. Its output goes to ``log_path`` (scanned for tracebacks).
+    ``source``: a folder put first on the kernels' ``PYTHONPATH`` (the checkout under
+    test, whatever neuwidgets pip installed elsewhere)."""
 
-    def __init__(self, root, home, log_path):
+    def __init__(self, root, home, log_path, source=None):
         self.root, self.home, self.log_path = Path(root), Path(home), Path(log_path)
+        self.source = source
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.proc = None
@@ -53,6 +56,8 @@ class LabServer:
         runtime.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(runtime),
                    TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
+        if self.source is not None:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.source), env.get("PYTHONPATH")]))
         # JUPYTER_DATA_DIR stays as it is: the lab extensions pip installed (anywidget, ipywidgets) live there.
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w", encoding="utf-8")
