@@ -64,7 +64,6 @@ export function sliderScale(range) {
  * @property {(value: T, changed: boolean) => boolean} release  the slider was let go at `value`
  *   (`changed`: the value differs from where the drag started): sends the final edit when
  *   anything was sent or changed; returns whether it sent one. Later calls do nothing.
- * @property {() => number} previews  how many previews were sent
  */
 
 /**
@@ -110,6 +109,5 @@ export function createDrag(send) {
       send(value, false);
       return true;
     },
-    previews: () => sent,
   };
 }
