@@ -55,8 +55,12 @@ export function nextSeq(model) {
  * @property {number | null} pendingAdd  seq of the last add_layer sent: the layer it adds gets selected,
  *   so that the next one goes after it
  * @property {number | undefined} pendingAddIndex  where that layer goes (undefined: at the end)
+ * @property {string} pendingAddText  the palette text it was sent with: cleared by its answer unless
+ *   something else was typed since
  * @property {{key: string, pk: string, drag: import("./slider.js").Drag<number>} | null} drag  the slider
  *   being dragged (data-key, "<layer>/<parameter>"): the details are not rebuilt meanwhile
+ * @property {{seq: number, prefixes: string[]} | null} settling  a slider's final edit: its drafts (the
+ *   value shown) stay until its notice comes, so that states of earlier previews do not show
  */
 
 /**
@@ -75,7 +79,9 @@ export function createBuilder({ model, el, createEditor }) {
     pendingLinks: new Map(),
     pendingAdd: null,
     pendingAddIndex: undefined,
+    pendingAddText: "",
     drag: null,
+    settling: null,
   };
   /** @type {Map<string, {handle: EditorHandle, base: string | null, readOnly: boolean}>} */
   const editors = new Map();
@@ -437,6 +443,7 @@ export function createBuilder({ model, el, createEditor }) {
       if (index !== undefined) args.index = index;
       ui.pendingAdd = send("add_layer", args);
       ui.pendingAddIndex = index;
+      ui.pendingAddText = value.value;
     };
     kind.addEventListener("change", () => renderAll());
     value.addEventListener("input", () => ui.drafts.set("palette-value", value.value));
@@ -927,13 +934,10 @@ export function createBuilder({ model, el, createEditor }) {
         }
         return { name: choice, params };
       };
-      const settle = () => {
-        clearDrafts(`init-field:${pk}:`);
-        ui.drafts.delete(choiceKey);
-      };
       const apply = () => {
         const chosen = initializer();
-        settle();
+        clearDrafts(`init-field:${pk}:`);
+        ui.drafts.delete(choiceKey);
         setInit({ initializer: chosen });
       };
       for (const { input } of fields) onEnter(input, apply);
@@ -953,9 +957,9 @@ export function createBuilder({ model, el, createEditor }) {
                 input,
                 spec.range
                   ? initSlider(spec.range, input, key, `${spec.name} of ${choice} for ${who}`, (value, preview) => {
-                      const chosen = initializer(spec.name, value);
-                      if (!preview) settle();
-                      return setInit({ initializer: chosen, preview });
+                      const seq = setInit({ initializer: initializer(spec.name, value), preview });
+                      if (!preview) ui.settling = { seq, prefixes: [`init-field:${pk}:`, choiceKey] };
+                      return seq;
                     })
                   : null,
               ]),
@@ -1283,9 +1287,13 @@ export function createBuilder({ model, el, createEditor }) {
     if (notice !== null && notice.seq === ui.pendingAdd) {
       ui.pendingAdd = null;
       if (notice.ok && notice.layer !== null) ui.selected = notice.layer; // the next layer goes after it
-      ui.drafts.delete("palette-value");
+      if ((ui.drafts.get("palette-value") ?? "") === ui.pendingAddText) ui.drafts.delete("palette-value");
     }
     if (ui.drag !== null && notice !== null && notice.seq !== null) ui.drag.drag.answered(notice.seq);
+    if (ui.settling !== null && notice !== null && notice.seq !== null && notice.seq >= ui.settling.seq) {
+      for (const prefix of ui.settling.prefixes) clearDrafts(prefix);
+      ui.settling = null;
+    }
     const refused = V.refusal(notice, st);
     if (ui.selected !== null && V.layerIndex(st, ui.selected) < 0) ui.selected = null;
     const saved = captureFocus();

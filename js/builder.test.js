@@ -232,6 +232,18 @@ describe("edits", () => {
     expect(card(el, "tied").getAttribute("aria-current")).toBe("true");
   });
 
+  it("clears the palette's text when its layer is added, keeping what was typed after Add", () => {
+    const { el, model } = mount();
+    type(get(el, "nw-palette-value"), "7");
+    get(el, "nw-add").click();
+    model.set("notice", { seq: 1, ok: true, op: "add_layer", layer: "relu-1", parameter: null, message: "" });
+    expect(/** @type {HTMLInputElement} */ (get(el, "nw-palette-value")).value).toBe("");
+    get(el, "nw-add").click();
+    type(get(el, "nw-palette-value"), "10"); // the next layer's, before the answer to the last one came
+    model.set("notice", { seq: 2, ok: true, op: "add_layer", layer: "relu-1", parameter: null, message: "" });
+    expect(/** @type {HTMLInputElement} */ (get(el, "nw-palette-value")).value).toBe("10");
+  });
+
   it("removes a layer by button and by the Delete key", () => {
     const { el, model } = mount();
     get(card(el, "sigmoid-2"), "nw-remove").click();
@@ -1003,10 +1015,20 @@ describe("the classroom loop", () => {
     slide(std, -0.2);
     std.dispatchEvent(new Event("change", { bubbles: true })); // let go
     expect(ops(model)).toEqual([edit(0.1, true), edit(0.501, true), edit(0.631, false)]);
+    // the state of the last preview comes after the release: the field keeps the final value
+    previewed.layers[1].parameters[0].initializer = { name: "Normal", params: { mean: 0, std: 0.501, seed: null } };
+    model.set("state", previewed);
     model.set("notice", answer(2)); // the last preview's notice: nothing more goes
     expect(ops(model)).toHaveLength(3);
-    model.set("notice", answer(3));
+    const field = () => /** @type {HTMLInputElement} */ (param(el, "weight").querySelector('[data-name="std"]'));
+    expect(field().value).toBe("0.631");
     expect(slider(el, "weight", "std")).not.toBe(std); // rebuilt once the drag is over
+    const released = publishedState(CLASSROOM);
+    released.layers[1].parameters[0].initializer = { name: "Normal", params: { mean: 0, std: 0.631, seed: null } };
+    model.set("state", released);
+    model.set("notice", answer(3));
+    expect(field().value).toBe("0.631");
+    expect(Number(slider(el, "weight", "std").value)).toBeCloseTo(-0.2, 3);
   });
 
   it("settles a drag that ends where it started (no change event) with the final value", async () => {
