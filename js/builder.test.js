@@ -961,6 +961,16 @@ describe("the classroom loop", () => {
   /** @param {number} seq */
   const answer = (seq) => ({ seq, ok: true, op: "set_initializer", layer: "sigmoid-1", parameter: "weight", message: "" });
 
+  it("labels every control of the toolbar, the sliders, the pins and the Train panel", () => {
+    for (const name of [CLASSROOM, DIGITS]) {
+      const { el } = mount(values(name));
+      all(el, "nw-card")[1].click();
+      const controls = el.querySelectorAll("button, input, select");
+      expect(el.querySelectorAll('[data-testid="nw-init-slider"], [data-testid="nw-recipe"]').length).toBeGreaterThan(6);
+      for (const c of controls) expect(c.getAttribute("aria-label"), c.outerHTML).toBeTruthy();
+    }
+  });
+
   it("shows each parameter's measured std as text on its card and in the details", () => {
     const { el } = mount();
     const st = sampleState();

@@ -210,6 +210,26 @@ def type_into(locator, text):
     locator.press_sequentially(text)
 
 
+def rebuild(lab, shape, layers):
+    """By clicking and typing: remove every layer after the input (the last first, so that
+    what stays fits), give the input ``shape`` and add ``layers`` from the palette:
+    ``[(kind, first setting or "", output shape after it)]``."""
+    from playwright.sync_api import expect
+    for name in [card.get_attribute("data-layer") for card in lab.testid("nw-card").all()][:0:-1]:
+        lab.testid("nw-remove", lab.card(name)).click()
+        expect(lab.card(name)).to_have_count(0)
+    field = lab.card("input").locator('[data-testid="nw-field"][data-field="shape"]')
+    type_into(field, shape)
+    field.press("Enter")
+    expect(lab.testid("nw-output-summary")).to_have_text(f"(?, {shape})")
+    for count, (kind, value, output) in enumerate(layers, start=2):
+        lab.testid("nw-palette-kind").select_option(kind)
+        type_into(lab.testid("nw-palette-value"), value) if value else lab.testid("nw-palette-value").fill("")
+        lab.testid("nw-add").click()
+        expect(lab.testid("nw-card")).to_have_count(count)
+        expect(lab.testid("nw-output-summary")).to_have_text(output)
+
+
 def kernel_noise_filtered(messages):
     """Kernel output minus ipywidgets' harmless start-up noise: its manager opens a
     "jupyter.widget.control" comm as soon as it connects, and a kernel that has not
@@ -440,20 +460,9 @@ def test_a_cnn_assembled_by_clicking_builds_exports_to_keras_and_trains(lab):
     page.wait_for_function(JS_THEME_IS, arg=True)
 
     with step(lab, "8-cnn"):
-        for name in [card.get_attribute("data-layer") for card in lab.testid("nw-card").all()][1:]:
-            lab.testid("nw-remove", lab.card(name)).click()
-            expect(lab.card(name)).to_have_count(0)
-        shape = lab.card("input").locator('[data-testid="nw-field"][data-field="shape"]')
-        type_into(shape, "8, 8, 1")
-        shape.press("Enter")
-        expect(lab.testid("nw-output-summary")).to_have_text("(?, 8, 8, 1)")
-        for kind, value, output in [("Convolution", "3, 3, 8", "(?, 6, 6, 8)"), ("Relu", "", "(?, 6, 6, 8)"),
-                                    ("MaxPooling", "2", "(?, 3, 3, 8)"), ("BatchNorm", "", "(?, 3, 3, 8)"),
-                                    ("Reshape", "", "(?, 72)"), ("Softmax", "10", "(?, 10)")]:
-            lab.testid("nw-palette-kind").select_option(kind)
-            type_into(lab.testid("nw-palette-value"), value) if value else lab.testid("nw-palette-value").fill("")
-            lab.testid("nw-add").click()
-            expect(lab.testid("nw-output-summary")).to_have_text(output)
+        rebuild(lab, "8, 8, 1", [("Convolution", "3, 3, 8", "(?, 6, 6, 8)"), ("Relu", "", "(?, 6, 6, 8)"),
+                                 ("MaxPooling", "2", "(?, 3, 3, 8)"), ("BatchNorm", "", "(?, 3, 3, 8)"),
+                                 ("Reshape", "", "(?, 72)"), ("Softmax", "10", "(?, 10)")])
         names = ["input", "convolution-1", "relu-1", "max-pooling-1", "batch-norm-1", "reshape-1", "softmax-1"]
         expect(lab.testid("nw-card")).to_have_count(len(names))
         conv = lab.card("convolution-1")
@@ -504,22 +513,8 @@ def test_the_classroom_loop_by_clicking_and_dragging(lab):
     def probe():
         return json.loads(lab.kernel("print(__import__('json').dumps(_nw_classroom()))").strip().splitlines()[-1])
 
-    with step(lab, "9-mlp"):  # from the end: a CNN without its Reshape would not fit a dense layer
-        for name in [card.get_attribute("data-layer") for card in lab.testid("nw-card").all()][:0:-1]:
-            lab.testid("nw-remove", lab.card(name)).click()
-            expect(lab.card(name)).to_have_count(0)
-        shape = lab.card("input").locator('[data-testid="nw-field"][data-field="shape"]')
-        type_into(shape, "64")
-        shape.press("Enter")
-        expect(lab.testid("nw-output-summary")).to_have_text("(?, 64)")
-        for count, (kind, value, output) in enumerate([("Tanh", "32", "(?, 32)"), ("Tanh", "32", "(?, 32)"),
-                                                       ("Softmax", "10", "(?, 10)")], start=2):
-            lab.testid("nw-palette-kind").select_option(kind)
-            type_into(lab.testid("nw-palette-value"), value)
-            lab.testid("nw-add").click()
-            expect(lab.testid("nw-card")).to_have_count(count)
-            expect(lab.testid("nw-output-summary")).to_have_text(output)
-        expect(lab.testid("nw-card")).to_have_count(4)
+    with step(lab, "9-mlp"):
+        rebuild(lab, "64", [("Tanh", "32", "(?, 32)"), ("Tanh", "32", "(?, 32)"), ("Softmax", "10", "(?, 10)")])
         state = probe()
         names = state["names"]
         assert state["input_shape"] == [None, 64] and state["output_shape"] == [None, 10] and len(names) == 4
