@@ -4,6 +4,8 @@
 
 import { add, byAttr, h } from "./dom.js";
 import * as V from "./view.js";
+import { createDrag, sliderScale } from "./slider.js";
+import { renderLsuvLog, renderToolbar, renderTrain, updateTraining } from "./classroom.js";
 
 /** @typedef {import("./types.js").Model} Model */
 /** @typedef {import("./types.js").State} State */
@@ -16,6 +18,9 @@ import * as V from "./view.js";
 
 /** Last seq sent per model, shared by all views of one widget. */
 const lastSeq = /** @type {WeakMap<Model, number>} */ (new WeakMap());
+
+/** Ops sent from the Train panel: their refusals are shown there. */
+const TRAIN_OPS = new Set(["train", "stop_training"]);
 
 /**
  * The next edit sequence number: larger than any sent from this page and than
@@ -50,6 +55,12 @@ export function nextSeq(model) {
  * @property {number | null} pendingAdd  seq of the last add_layer sent: the layer it adds gets selected,
  *   so that the next one goes after it
  * @property {number | undefined} pendingAddIndex  where that layer goes (undefined: at the end)
+ * @property {string} pendingAddText  the palette text it was sent with: cleared by its answer unless
+ *   something else was typed since
+ * @property {{key: string, pk: string, drag: import("./slider.js").Drag<number>} | null} drag  the slider
+ *   being dragged (data-key, "<layer>/<parameter>"): the details are not rebuilt meanwhile
+ * @property {{seq: number, prefixes: string[]} | null} settling  a slider's final edit: its drafts (the
+ *   value shown) stay until its notice comes, so that states of earlier previews do not show
  */
 
 /**
@@ -68,6 +79,9 @@ export function createBuilder({ model, el, createEditor }) {
     pendingLinks: new Map(),
     pendingAdd: null,
     pendingAddIndex: undefined,
+    pendingAddText: "",
+    drag: null,
+    settling: null,
   };
   /** @type {Map<string, {handle: EditorHandle, base: string | null, readOnly: boolean}>} */
   const editors = new Map();
@@ -94,13 +108,27 @@ export function createBuilder({ model, el, createEditor }) {
   const chain = h("ol", { class: "nw-chain", "aria-label": "Layers" });
   const details = h("section", { class: "nw-details", "data-testid": "nw-details", hidden: true });
   const main = h("div", { class: "nw-main" }, [chain, details]);
-  const depthImg = h("img", { class: "nw-depth-img", "data-testid": "nw-depth-chart", alt: "Signal through depth" });
-  const depth = h("figure", { class: "nw-depth", hidden: true }, [
-    h("figcaption", { text: "Signal through depth" }),
-    depthImg,
-  ]);
+  const toolbar = h("div", { class: "nw-toolbar", role: "group", "aria-label": "Whole network" });
+  /**
+   * A chart from a bytes traitlet, beside the depth chart.
+   * @param {string} trait
+   * @param {string} caption
+   * @param {string} testid
+   */
+  const chart = (trait, caption, testid) => {
+    const img = h("img", { class: "nw-chart-img", "data-testid": testid, alt: caption });
+    return { trait, img, figure: h("figure", { class: "nw-chart", hidden: true }, [h("figcaption", { text: caption }), img]) };
+  };
+  const charts = [
+    chart("depth_chart", "Signal through depth", "nw-depth-chart"),
+    chart("phase_diagram", "Phase diagram", "nw-phase-diagram"),
+    chart("spectrum", "Jacobian spectrum", "nw-spectrum"),
+    chart("training_chart", "Training", "nw-training-chart"),
+  ];
+  const plots = h("div", { class: "nw-charts" }, charts.map((c) => c.figure));
+  const lab = h("section", { class: "nw-lab", "aria-label": "Train and LSUV" });
   const errorsBox = h("ul", { class: "nw-errors", "data-testid": "nw-errors", "aria-label": "Errors", hidden: true });
-  root.append(header, palette, progressBox, noticeBox, main, depth, errorsBox);
+  root.append(header, toolbar, palette, progressBox, noticeBox, main, plots, lab, errorsBox);
   el.append(root);
 
   // ---------------------------------------------------------------- helpers
@@ -187,6 +215,9 @@ export function createBuilder({ model, el, createEditor }) {
       ...extra,
     });
   }
+
+  /** @type {import("./classroom.js").Controls} what the toolbar and the Train panel use */
+  const controls = { send, button, safely, onEnter, drafts: ui.drafts };
 
   /**
    * A text input that keeps unsent text across re-renders and calls
@@ -412,6 +443,7 @@ export function createBuilder({ model, el, createEditor }) {
       if (index !== undefined) args.index = index;
       ui.pendingAdd = send("add_layer", args);
       ui.pendingAddIndex = index;
+      ui.pendingAddText = value.value;
     };
     kind.addEventListener("change", () => renderAll());
     value.addEventListener("input", () => ui.drafts.set("palette-value", value.value));
@@ -525,51 +557,39 @@ export function createBuilder({ model, el, createEditor }) {
       ]),
     ]);
 
+    // each parameter's picture with its measured std as text, then what it shares (said once)
     const thumbs = layer.parameters.map((p) =>
-      h("img", {
-        class: "nw-thumb",
-        "data-testid": "nw-thumb",
-        "data-panel": `${name}/${p.name}`,
-        alt: `${p.name} distribution`,
-        title: `${p.name}: ${p.label}`,
-        hidden: true,
-      }),
+      h("span", { class: "nw-thumb-box" }, [
+        h("img", {
+          class: "nw-thumb",
+          "data-testid": "nw-thumb",
+          "data-panel": `${name}/${p.name}`,
+          alt: `${p.name} distribution`,
+          title: `${p.name}: ${p.label}`,
+          hidden: true,
+        }),
+        h("span", {
+          class: "nw-measured",
+          "data-testid": "nw-measured",
+          "data-parameter": p.name,
+          title: `Standard deviation of the values of ${p.name}`,
+          text: `${p.name} ${V.formatMeasured(p.measured_std)}`.trim(),
+        }),
+      ]),
     );
-
-    /** @type {HTMLElement[]} */
-    const links = [];
-    for (const p of layer.parameters) {
-      if (p.link !== null || p.link_error !== null) {
-        const broken = p.link_error !== null;
-        links.push(
-          h(
-            "span",
-            {
-              class: `nw-link${broken ? " nw-link-broken" : ""}`,
-              "data-testid": "nw-link",
-              "data-parameter": p.name,
-              title: broken
-                ? `Broken link: ${p.link_error}`
-                : `${p.name} uses the variable of ${p.link}${p.transpose ? ", transposed" : ""}`,
-            },
-            [
-              V.linkText(p),
-              broken ? h("span", { class: "nw-link-reason", text: ` broken: ${p.link_error}` }) : null,
-            ],
-          ),
-        );
-      }
-      if (p.shared_with.length > 0) {
-        links.push(
-          h("span", {
-            class: "nw-shared",
-            "data-testid": "nw-shared",
-            "data-parameter": p.name,
-            text: `${p.name} shared with ${p.shared_with.join(", ")}`,
-          }),
-        );
-      }
-    }
+    const links = layer.parameters.flatMap((p) => {
+      const text = V.shareText(p);
+      if (text === null) return [];
+      const owner = p.link === null && p.link_error === null;
+      return [
+        h("span", {
+          class: owner ? "nw-shared" : `nw-link${p.link_error !== null ? " nw-link-unfit" : ""}`,
+          "data-testid": owner ? "nw-shared" : "nw-link",
+          "data-parameter": p.name,
+          text,
+        }),
+      ];
+    });
 
     const actions = input
       ? null
@@ -709,6 +729,29 @@ export function createBuilder({ model, el, createEditor }) {
   }
 
   /**
+   * A parameter's name, shape, initializer, formula, expected and measured std.
+   * @param {Parameter} p
+   */
+  function paramHead(p) {
+    return h("div", { class: "nw-param-head" }, [
+      h("span", { class: "nw-param-name", text: p.name }),
+      p.shape ? h("span", { class: "nw-muted", text: `(${p.shape.join(", ")})` }) : null,
+      h("span", { class: "nw-label", "data-testid": "nw-label", text: p.label }),
+      p.formula ? h("span", { class: "nw-formula", "data-testid": "nw-formula", text: p.formula }) : null,
+      p.expected_std !== null
+        ? h("span", { class: "nw-std", "data-testid": "nw-std", text: V.formatStd(p.expected_std) })
+        : null,
+      p.measured_std !== null
+        ? h("span", {
+            class: "nw-std",
+            "data-testid": "nw-param-measured",
+            text: `measured ${p.measured_std}`,
+          })
+        : null,
+    ]);
+  }
+
+  /**
    * @param {State} st
    * @param {Layer} layer
    * @param {Parameter} p
@@ -720,15 +763,7 @@ export function createBuilder({ model, el, createEditor }) {
     const who = `${layer.name} ${p.name}`;
     const box = h("div", { class: "nw-param", "data-testid": "nw-param", "data-parameter": p.name, "data-pk": pk });
     box.append(
-      h("div", { class: "nw-param-head" }, [
-        h("span", { class: "nw-param-name", text: p.name }),
-        p.shape ? h("span", { class: "nw-muted", text: `(${p.shape.join(", ")})` }) : null,
-        h("span", { class: "nw-label", "data-testid": "nw-label", text: p.label }),
-        p.formula ? h("span", { class: "nw-formula", "data-testid": "nw-formula", text: p.formula }) : null,
-        p.expected_std !== null
-          ? h("span", { class: "nw-std", "data-testid": "nw-std", text: V.formatStd(p.expected_std) })
-          : null,
-      ]),
+      paramHead(p),
       h("img", {
         class: "nw-panel",
         "data-testid": "nw-panel",
@@ -798,7 +833,35 @@ export function createBuilder({ model, el, createEditor }) {
         renderAll();
       },
     });
-    box.append(h("div", { class: "nw-row" }, [h("span", { class: "nw-muted", text: "initializer" }), chooser]));
+    // which layers a choice applies to: this one, every one of its kind, every one (one edit)
+    const scopeKey = `init-scope:${pk}`;
+    const scope = selectInput({
+      key: scopeKey,
+      testid: "nw-init-scope",
+      label: `Layers the initializer chosen for ${who} applies to`,
+      options: [
+        option("layer", "this layer"),
+        option("kind", `every ${layer.kind} layer`),
+        option("all", "every layer"),
+      ],
+      value: ui.drafts.get(scopeKey) ?? "layer",
+    });
+    /**
+     * Send set_initializer for this parameter, to the chosen layers.
+     * @param {Record<string, unknown>} args  `initializer` or `code`, and `preview`
+     */
+    const setInit = (args) => {
+      const where = scope.value === "layer" ? {} : { scope: scope.value };
+      return send("set_initializer", { name: layer.name, parameter: p.name, ...args, ...where });
+    };
+    box.append(
+      h("div", { class: "nw-row" }, [
+        h("span", { class: "nw-muted", text: "initializer" }),
+        chooser,
+        h("span", { class: "nw-muted", text: "for" }),
+        scope,
+      ]),
+    );
 
     if (choice === V.CUSTOM && !p.trusted) {
       const key = `editor-ro:${pk}`;
@@ -822,7 +885,7 @@ export function createBuilder({ model, el, createEditor }) {
         "click",
         safely(() => {
           ui.drafts.delete(`code:${key}`);
-          send("set_initializer", { name: layer.name, parameter: p.name, code: editor.getText() });
+          setInit({ code: editor.getText() });
         }),
       );
       box.append(
@@ -856,15 +919,26 @@ export function createBuilder({ model, el, createEditor }) {
         });
         input.value = ui.drafts.get(key) ?? value;
         input.addEventListener("input", () => ui.drafts.set(key, input.value));
-        return { spec, input };
+        return { spec, input, key };
       });
-      const apply = () => {
+      /**
+       * The initializer the fields say, with `name` set to `value` (a slider's).
+       * @param {string} [name]
+       * @param {number} [value]
+       */
+      const initializer = (name, value) => {
         /** @type {Record<string, unknown>} */
         const params = {};
-        for (const { spec, input } of fields) params[spec.name] = V.parseParamValue(input.value, spec);
+        for (const { spec, input } of fields) {
+          params[spec.name] = spec.name === name ? value : V.parseParamValue(input.value, spec);
+        }
+        return { name: choice, params };
+      };
+      const apply = () => {
+        const chosen = initializer();
         clearDrafts(`init-field:${pk}:`);
         ui.drafts.delete(choiceKey);
-        send("set_initializer", { name: layer.name, parameter: p.name, initializer: { name: choice, params } });
+        setInit({ initializer: chosen });
       };
       for (const { input } of fields) onEnter(input, apply);
       const applyButton = button("Apply", `Apply ${choice} to ${who}`, "nw-init-apply", `init-apply:${pk}`, {
@@ -877,8 +951,18 @@ export function createBuilder({ model, el, createEditor }) {
           "div",
           { class: "nw-row nw-init-fields" },
           [
-            ...fields.map(({ spec, input }) =>
-              h("label", { class: "nw-field" }, [h("span", { class: "nw-muted", text: spec.name }), input]),
+            ...fields.map(({ spec, input, key }) =>
+              h("label", { class: "nw-field" }, [
+                h("span", { class: "nw-muted", text: spec.name }),
+                input,
+                spec.range
+                  ? initSlider(spec.range, input, key, `${spec.name} of ${choice} for ${who}`, (value, preview) => {
+                      const seq = setInit({ initializer: initializer(spec.name, value), preview });
+                      if (!preview) ui.settling = { seq, prefixes: [`init-field:${pk}:`, choiceKey] };
+                      return seq;
+                    })
+                  : null,
+              ]),
             ),
             applyButton,
           ],
@@ -886,6 +970,85 @@ export function createBuilder({ model, el, createEditor }) {
         preview ? h("div", { class: "nw-formula nw-formula-preview", text: preview }) : null,
       ]);
     }
+  }
+
+  /**
+   * The slider of a numeric initializer parameter, beside its text field `input` (whose
+   * draft key is `fieldKey`): dragging it sends previews (see slider.js: only after the
+   * notice of the one before, the newest value), letting it go the final value; a key
+   * that moves it sends the final value at once.
+   * @param {import("./slider.js").SliderRange} range
+   * @param {HTMLInputElement} input
+   * @param {string} fieldKey
+   * @param {string} label
+   * @param {(value: number, preview: boolean) => number} sendValue  sends the edit, returns its seq
+   */
+  function initSlider(range, input, fieldKey, label, sendValue) {
+    const key = fieldKey.replace(/^init-field:/, "init-slider:");
+    const scale = sliderScale(range);
+    const slider = h("input", {
+      type: "range",
+      class: "nw-slider",
+      "data-testid": "nw-init-slider",
+      "data-key": key,
+      "aria-label": `${label} (${range.log ? "logarithmic " : ""}slider)`,
+      min: scale.min,
+      max: scale.max,
+      step: scale.step,
+    });
+    // the slider shows what the text field says, when that is a number
+    const place = () => {
+      const value = Number(input.value);
+      if (input.value.trim() !== "" && Number.isFinite(value)) slider.value = String(scale.toPosition(value));
+      slider.setAttribute("aria-valuetext", input.value);
+    };
+    place();
+    input.addEventListener("input", place);
+    const valueAt = () => scale.toValue(Number(slider.value));
+    /** @param {number} value */
+    const show = (value) => {
+      input.value = String(value);
+      ui.drafts.set(fieldKey, input.value);
+      slider.setAttribute("aria-valuetext", input.value);
+    };
+    /** @param {boolean} changed */
+    const release = (changed) => {
+      if (ui.drag?.key !== key) return false;
+      const { drag } = ui.drag;
+      ui.drag = null;
+      if (!drag.release(valueAt(), changed)) renderAll(); // nothing sent: show what came meanwhile
+      return true;
+    };
+    slider.addEventListener(
+      "pointerdown",
+      safely(() => {
+        ui.drag = { key, pk: input.closest(".nw-param")?.getAttribute("data-pk") ?? "", drag: createDrag(sendValue) };
+        // the release is the change event; a drag back to where it started has none
+        const doc = root.ownerDocument;
+        const up = () => {
+          doc.removeEventListener("pointerup", up);
+          doc.removeEventListener("pointercancel", up);
+          setTimeout(safely(() => release(false)), 0);
+        };
+        doc.addEventListener("pointerup", up);
+        doc.addEventListener("pointercancel", up);
+      }),
+    );
+    slider.addEventListener(
+      "input",
+      safely(() => {
+        show(valueAt());
+        if (ui.drag?.key === key) ui.drag.drag.move(valueAt());
+      }),
+    );
+    slider.addEventListener(
+      "change",
+      safely(() => {
+        show(valueAt());
+        if (!release(true)) sendValue(valueAt(), false);
+      }),
+    );
+    return slider;
   }
 
   /**
@@ -908,18 +1071,18 @@ export function createBuilder({ model, el, createEditor }) {
   function renderLinks(st, layer, p) {
     const pk = `${layer.name}/${p.name}`;
     const who = `${layer.name} ${p.name}`;
-    const row = h("div", { class: "nw-row nw-link-row" });
+    const row = h("div", { class: "nw-row nw-link-row", "data-testid": "nw-link-row" });
     if (p.link !== null || p.link_error !== null) {
-      const broken = p.link_error !== null;
+      // a working link is said by the initializer row ("uses the weight of ..."); one that
+      // does not hold says why (Python's words)
       const unlink = button("Unlink", `Unlink ${who}`, "nw-unlink", `unlink:${pk}`);
       unlink.addEventListener("click", safely(() => send("unlink", { name: layer.name, parameter: p.name })));
-      row.append(
-        h("span", { class: `nw-link${broken ? " nw-link-broken" : ""}`, "data-testid": "nw-link-detail" }, [
-          V.linkText(p),
-          broken ? h("span", { class: "nw-link-reason", text: ` broken: ${p.link_error}` }) : null,
-        ]),
+      add(row, [
+        p.link_error !== null
+          ? h("span", { class: "nw-link nw-link-unfit", "data-testid": "nw-link-detail", text: p.link_error })
+          : null,
         unlink,
-      );
+      ]);
     }
     const key = `link-choice:${pk}`;
     const transposeKey = `link-transpose:${pk}`;
@@ -965,7 +1128,7 @@ export function createBuilder({ model, el, createEditor }) {
       }),
     );
     add(row, [target, transpose && h("label", { class: "nw-muted" }, [transpose, " transposed"]), linkButton]);
-    if (p.shared_with.length > 0) {
+    if (p.link === null && p.shared_with.length > 0) {
       row.append(h("span", { class: "nw-shared", text: `shared with ${p.shared_with.join(", ")}` }));
     }
     return row;
@@ -1107,6 +1270,21 @@ export function createBuilder({ model, el, createEditor }) {
     return false;
   }
 
+  /**
+   * While a slider is dragged its details stay in place (rebuilding them would end the
+   * drag): only the dragged parameter's head follows the state (its panel and the depth
+   * chart update by themselves).
+   * @param {State} st
+   */
+  function followDrag(st) {
+    if (ui.drag === null) return;
+    const cut = ui.drag.pk.lastIndexOf("/");
+    const [layerName, name] = [ui.drag.pk.slice(0, cut), ui.drag.pk.slice(cut + 1)];
+    const p = st.layers.find((l) => l.name === layerName)?.parameters.find((q) => q.name === name);
+    const head = byAttr(details, "data-pk", ui.drag.pk)?.querySelector(".nw-param-head");
+    if (p && head) head.replaceWith(paramHead(p));
+  }
+
   function renderAll() {
     const st = state();
     const notice = V.currentNotice(model.get("notice"));
@@ -1114,7 +1292,12 @@ export function createBuilder({ model, el, createEditor }) {
     if (notice !== null && notice.seq === ui.pendingAdd) {
       ui.pendingAdd = null;
       if (notice.ok && notice.layer !== null) ui.selected = notice.layer; // the next layer goes after it
-      ui.drafts.delete("palette-value");
+      if ((ui.drafts.get("palette-value") ?? "") === ui.pendingAddText) ui.drafts.delete("palette-value");
+    }
+    if (ui.drag !== null && notice !== null && notice.seq !== null) ui.drag.drag.answered(notice.seq);
+    if (ui.settling !== null && notice !== null && notice.seq !== null && notice.seq >= ui.settling.seq) {
+      for (const prefix of ui.settling.prefixes) clearDrafts(prefix);
+      ui.settling = null;
     }
     const refused = V.refusal(notice, st);
     if (ui.selected !== null && V.layerIndex(st, ui.selected) < 0) ui.selected = null;
@@ -1123,14 +1306,28 @@ export function createBuilder({ model, el, createEditor }) {
     const used = new Set();
 
     header.replaceChildren(...renderHeader(st));
+    toolbar.replaceChildren(...renderToolbar(st, controls));
     palette.replaceChildren(...renderPalette(st));
     chain.replaceChildren(...st.layers.map((layer) => renderCard(st, layer, refused)));
-    details.replaceChildren(...renderDetails(st, refused, used));
-    details.hidden = details.childElementCount === 0;
-    dropUnusedEditors(used);
+    if (ui.drag === null) {
+      details.replaceChildren(...renderDetails(st, refused, used));
+      details.hidden = details.childElementCount === 0;
+      dropUnusedEditors(used);
+    } else {
+      followDrag(st);
+    }
 
+    // a refused run is said in the Train panel, other refusals without a layer at the top
+    const train = renderTrain(st, controls);
+    lab.replaceChildren(train, renderLsuvLog(st) ?? "");
+    const trainNotice = byAttr(train, "data-testid", "nw-train-notice");
+    const global = refused && refused.layer === null ? refused.message : "";
+    if (trainNotice && TRAIN_OPS.has(notice?.op ?? "")) {
+      trainNotice.textContent = global;
+      trainNotice.hidden = global === "";
+    }
     noticeBox.classList.remove("nw-notice-internal");
-    noticeBox.textContent = refused && refused.layer === null ? refused.message : "";
+    noticeBox.textContent = TRAIN_OPS.has(notice?.op ?? "") ? "" : global;
     noticeBox.hidden = noticeBox.textContent === "";
 
     errorsBox.replaceChildren(
@@ -1139,8 +1336,9 @@ export function createBuilder({ model, el, createEditor }) {
     errorsBox.hidden = st.errors.length === 0;
 
     updatePanels();
-    updateDepth();
+    updateCharts();
     updateProgress();
+    updateTraining(lab, model.get("training"));
     restoreFocus(saved);
     refocusRestored(st, saved !== null);
   }
@@ -1182,10 +1380,12 @@ export function createBuilder({ model, el, createEditor }) {
     updatePanels();
   }
 
-  function updateDepth() {
-    const src = V.pngSrc(model.get("depth_chart"));
-    setImage(depthImg, src);
-    depth.hidden = src === "";
+  function updateCharts() {
+    for (const { trait, img, figure } of charts) {
+      const src = V.pngSrc(model.get(trait));
+      setImage(img, src);
+      figure.hidden = src === "";
+    }
   }
 
   function updateProgress() {
@@ -1248,7 +1448,8 @@ export function createBuilder({ model, el, createEditor }) {
     ["change:state", safely(renderAll)],
     ["change:notice", safely(renderAll)],
     ["msg:custom", safely(receive)],
-    ["change:depth_chart", safely(updateDepth)],
+    ...charts.map(({ trait }) => /** @type {[string, import("./types.js").Callback]} */ ([`change:${trait}`, safely(updateCharts)])),
+    ["change:training", safely(() => updateTraining(lab, model.get("training")))],
     ["change:busy", safely(updateProgress)],
     ["change:progress", safely(updateProgress)],
   ];

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { EditorView } from "@codemirror/view";
 import widget from "./builder.js";
 import { nextSeq } from "./app.js";
-import { PUBLISHED, fakeModel, sampleState, sampleValues } from "./fixtures.js";
+import { PUBLISHED, fakeModel, publishedState, sampleState, sampleValues } from "./fixtures.js";
 
 /** @type {(() => void)[]} */
 const cleanups = [];
@@ -230,6 +230,18 @@ describe("edits", () => {
     card(el, "tied").click(); // chosen before the answer came
     model.set("notice", { seq: 3, ok: true, op: "add_layer", layer: "twin", parameter: null, message: "" });
     expect(card(el, "tied").getAttribute("aria-current")).toBe("true");
+  });
+
+  it("clears the palette's text when its layer is added, keeping what was typed after Add", () => {
+    const { el, model } = mount();
+    type(get(el, "nw-palette-value"), "7");
+    get(el, "nw-add").click();
+    model.set("notice", { seq: 1, ok: true, op: "add_layer", layer: "relu-1", parameter: null, message: "" });
+    expect(/** @type {HTMLInputElement} */ (get(el, "nw-palette-value")).value).toBe("");
+    get(el, "nw-add").click();
+    type(get(el, "nw-palette-value"), "10"); // the next layer's, before the answer to the last one came
+    model.set("notice", { seq: 2, ok: true, op: "add_layer", layer: "relu-1", parameter: null, message: "" });
+    expect(/** @type {HTMLInputElement} */ (get(el, "nw-palette-value")).value).toBe("10");
   });
 
   it("removes a layer by button and by the Delete key", () => {
@@ -505,10 +517,10 @@ describe("selection and details", () => {
     const state = sampleState();
     Object.assign(state.layers[2].parameters[0], { link: "sigmoid-1", transpose: true });
     model.set("state", state);
-    expect(get(card(el, "sigmoid-2"), "nw-link").textContent).toBe("weight ⇄ sigmoid-1 (transposed)");
+    expect(get(card(el, "sigmoid-2"), "nw-link").textContent).toBe("weight: uses sigmoid-1's (transposed)");
   });
 
-  it("links, shows links (and broken ones) and unlinks", () => {
+  it("links, shows links (and ones that do not fit) and unlinks", () => {
     const { el, model } = mount();
     card(el, "sigmoid-2").click();
     const w = param(el, "weight");
@@ -524,21 +536,38 @@ describe("selection and details", () => {
     state.layers[1].parameters[0].shared_with = ["sigmoid-2"];
     model.set("state", state);
     const shown = get(card(el, "sigmoid-2"), "nw-link");
-    expect(shown.textContent).toBe("weight ⇄ sigmoid-1");
+    expect(shown.textContent).toBe("weight: uses sigmoid-1's");
     expect(shown.classList.contains("nw-link")).toBe(true);
-    expect(shown.classList.contains("nw-link-broken")).toBe(false);
+    expect(shown.classList.contains("nw-link-unfit")).toBe(false);
     expect(get(card(el, "sigmoid-1"), "nw-shared").textContent).toBe("weight shared with sigmoid-2");
     get(param(el, "weight"), "nw-unlink").click();
     expect(ops(model)[1]).toEqual(["unlink", { name: "sigmoid-2", parameter: "weight" }]);
 
-    const broken = sampleState();
-    broken.layers[2].parameters[0].link = "sigmoid-1";
-    broken.layers[2].parameters[0].link_error = "shape (30, 20) differs from (10, 30)";
-    model.set("state", broken);
-    const b = get(card(el, "sigmoid-2"), "nw-link");
-    expect(b.classList.contains("nw-link-broken")).toBe(true);
-    expect(b.textContent).toContain("shape (30, 20) differs from (10, 30)");
-    expect(get(param(el, "weight"), "nw-link-detail").classList.contains("nw-link-broken")).toBe(true);
+    // a link that does not fit says so in Python's words, never "broken"
+    model.set("state", PUBLISHED["broken link"].state);
+    const why = PUBLISHED["broken link"].state.errors[0].message;
+    const b = get(card(el, "tied"), "nw-link");
+    expect(b.textContent).toBe(`bias: ${why}`);
+    expect(why).toContain("does not fit");
+    expect(b.classList.contains("nw-link-unfit")).toBe(true);
+    card(el, "tied").click();
+    expect(get(param(el, "bias"), "nw-link-detail").textContent).toBe(why);
+    expect(get(el, "nw-builder").textContent).not.toMatch(/broken/i);
+  });
+
+  it("says each link once: the user names the owner, the owner the users", () => {
+    const { el } = mount({ ...sampleValues(), state: PUBLISHED.linked.state });
+    const texts = (/** @type {string} */ name) =>
+      [...card(el, name).querySelectorAll(".nw-links > *")].map((e) => e.textContent);
+    expect(texts("tied")).toEqual(["weight: uses relu-1's (transposed)", "bias shared with twin"]);
+    expect(texts("relu-1")).toEqual(["weight shared with tied"]);
+    expect(texts("twin")).toEqual(["bias: uses tied's"]);
+    expect(get(el, "nw-builder").textContent).not.toContain("⇄");
+    card(el, "tied").click();
+    const weight = param(el, "weight");
+    expect(get(weight, "nw-linked-init").textContent).toBe("uses the weight of relu-1 (transposed)");
+    expect(weight.querySelector(".nw-shared, [data-testid='nw-link-detail']")).toBeNull(); // said above once
+    expect(get(param(el, "bias"), "nw-link-row").textContent).toContain("shared with twin");
   });
 });
 
@@ -653,7 +682,7 @@ describe("accessibility and lifecycle", () => {
 
   it("cleans up listeners and DOM", () => {
     const { el, model, cleanup } = mount();
-    expect(model.listenerCount()).toBe(6);
+    expect(model.listenerCount()).toBe(10); // state, notice, panels, 4 charts, training, busy, progress
     cleanup();
     expect(model.listenerCount()).toBe(0);
     expect(el.childElementCount).toBe(0);
@@ -896,5 +925,272 @@ describe("in JupyterLab (UX test fixes)", () => {
     card(el, "relu-1").focus();
     model.set("state", sampleState());
     expect(document.activeElement).toBe(card(el, "relu-1"));
+  });
+});
+
+describe("the classroom loop", () => {
+  const CLASSROOM = "slider drag with a pin and a held range";
+  const DIGITS = "digits after LSUV with the theory shown";
+
+  /** @param {string} name */
+  const values = (name) => ({ ...sampleValues(), state: publishedState(name) });
+
+  /**
+   * The slider of initializer parameter `name` in the details of the selected layer's `parameter`.
+   * @param {ParentNode} el
+   * @param {string} parameter
+   * @param {string} name
+   */
+  const slider = (el, parameter, name) => {
+    const found = [...param(el, parameter).querySelectorAll('[data-testid="nw-init-slider"]')].find((s) =>
+      s.getAttribute("data-key")?.endsWith(`:${name}`),
+    );
+    if (!(found instanceof HTMLInputElement)) throw new Error(`no slider ${name}`);
+    return found;
+  };
+
+  /**
+   * @param {HTMLInputElement} s
+   * @param {number} position
+   */
+  const slide = (s, position) => {
+    s.value = String(position);
+    s.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+
+  /** @param {number} seq */
+  const answer = (seq) => ({ seq, ok: true, op: "set_initializer", layer: "sigmoid-1", parameter: "weight", message: "" });
+
+  it("labels every control of the toolbar, the sliders, the pins and the Train panel", () => {
+    for (const name of [CLASSROOM, DIGITS]) {
+      const { el } = mount(values(name));
+      all(el, "nw-card")[1].click();
+      const controls = el.querySelectorAll("button, input, select");
+      expect(el.querySelectorAll('[data-testid="nw-init-slider"], [data-testid="nw-recipe"]').length).toBeGreaterThan(6);
+      for (const c of controls) expect(c.getAttribute("aria-label"), c.outerHTML).toBeTruthy();
+    }
+  });
+
+  it("shows each parameter's measured std as text on its card and in the details", () => {
+    const { el } = mount();
+    const st = sampleState();
+    const s1 = card(el, "sigmoid-1");
+    expect(all(s1, "nw-measured").map((e) => e.textContent)).toEqual([
+      `weight std ${st.layers[1].parameters[0].measured_std}`,
+      "bias std 0",
+    ]);
+    s1.click();
+    expect(get(param(el, "weight"), "nw-param-measured").textContent).toBe(
+      `measured ${st.layers[1].parameters[0].measured_std}`,
+    );
+  });
+
+  it("offers a slider for each numeric parameter with a range, logarithmic where the range says", () => {
+    const { el } = mount(values(CLASSROOM));
+    card(el, "sigmoid-1").click();
+    const std = slider(el, "weight", "std");
+    expect([std.min, std.max, std.step]).toEqual(["-4", "1", "0.01"]);
+    expect(Number(std.value)).toBeCloseTo(Math.log10(0.5), 2);
+    expect(std.getAttribute("aria-label")).toBe("std of Normal for sigmoid-1 weight (logarithmic slider)");
+    expect(slider(el, "weight", "mean").getAttribute("aria-label")).toBe("mean of Normal for sigmoid-1 weight (slider)");
+    expect(param(el, "weight").querySelectorAll('[data-testid="nw-init-slider"]')).toHaveLength(2); // no seed slider
+  });
+
+  it("sends previews while dragging only after each notice, the newest value, then the final value on release", () => {
+    const { el, model } = mount(values(CLASSROOM));
+    card(el, "sigmoid-1").click();
+    choose(get(param(el, "weight"), "nw-init-scope"), "kind");
+    const std = slider(el, "weight", "std");
+    const text = /** @type {HTMLInputElement} */ (param(el, "weight").querySelector('[data-name="std"]'));
+    std.dispatchEvent(new Event("pointerdown", { bubbles: true }));
+    slide(std, -1);
+    slide(std, -0.5);
+    slide(std, -0.3);
+    expect(text.value).toBe("0.501"); // the field follows the slider
+    const edit = (/** @type {number} */ value, /** @type {boolean} */ preview) => [
+      "set_initializer",
+      { name: "sigmoid-1", parameter: "weight", scope: "kind", preview,
+        initializer: { name: "Normal", params: { mean: 0, std: value, seed: null } } },
+    ];
+    expect(ops(model)).toEqual([edit(0.1, true)]);
+    // Python publishes the preview's state, then its notice: the details stay (the drag goes on)
+    const previewed = publishedState(CLASSROOM);
+    previewed.layers[1].parameters[0].label = "Normal(0, 0.1)";
+    model.set("state", previewed);
+    expect(slider(el, "weight", "std")).toBe(std);
+    expect(get(param(el, "weight"), "nw-label").textContent).toBe("Normal(0, 0.1)"); // the head follows
+    expect(ops(model)).toHaveLength(1);
+    model.set("notice", answer(1));
+    expect(ops(model)).toEqual([edit(0.1, true), edit(0.501, true)]);
+    slide(std, -0.2);
+    std.dispatchEvent(new Event("change", { bubbles: true })); // let go
+    expect(ops(model)).toEqual([edit(0.1, true), edit(0.501, true), edit(0.631, false)]);
+    // the state of the last preview comes after the release: the field keeps the final value
+    previewed.layers[1].parameters[0].initializer = { name: "Normal", params: { mean: 0, std: 0.501, seed: null } };
+    model.set("state", previewed);
+    model.set("notice", answer(2)); // the last preview's notice: nothing more goes
+    expect(ops(model)).toHaveLength(3);
+    const field = () => /** @type {HTMLInputElement} */ (param(el, "weight").querySelector('[data-name="std"]'));
+    expect(field().value).toBe("0.631");
+    expect(slider(el, "weight", "std")).not.toBe(std); // rebuilt once the drag is over
+    const released = publishedState(CLASSROOM);
+    released.layers[1].parameters[0].initializer = { name: "Normal", params: { mean: 0, std: 0.631, seed: null } };
+    model.set("state", released);
+    model.set("notice", answer(3));
+    expect(field().value).toBe("0.631");
+    expect(Number(slider(el, "weight", "std").value)).toBeCloseTo(-0.2, 3);
+  });
+
+  it("settles a drag that ends where it started (no change event) with the final value", async () => {
+    const { el, model } = mount(values(CLASSROOM));
+    card(el, "sigmoid-1").click();
+    const std = slider(el, "weight", "std");
+    std.dispatchEvent(new Event("pointerdown", { bubbles: true }));
+    slide(std, -1);
+    slide(std, Number(Math.log10(0.5).toFixed(2)));
+    document.dispatchEvent(new Event("pointerup"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(model.sent.map((m) => [m.args.initializer.params.std, m.args.preview])).toEqual([[0.1, true], [0.501, false]]);
+  });
+
+  it("sends one final edit per key that moves a slider", () => {
+    const { el, model } = mount(values(CLASSROOM));
+    card(el, "sigmoid-1").click();
+    const mean = slider(el, "weight", "mean");
+    slide(mean, 0.25);
+    mean.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(ops(model)).toEqual([
+      ["set_initializer", { name: "sigmoid-1", parameter: "weight", preview: false,
+                            initializer: { name: "Normal", params: { mean: 0.25, std: 0.5, seed: null } } }],
+    ]);
+  });
+
+  it("applies an initializer to this layer, every layer of its kind or every layer", () => {
+    const { el, model } = mount();
+    card(el, "sigmoid-1").click();
+    const scope = /** @type {HTMLSelectElement} */ (get(param(el, "weight"), "nw-init-scope"));
+    expect([...scope.options].map((o) => [o.value, o.textContent])).toEqual([
+      ["layer", "this layer"], ["kind", "every Sigmoid layer"], ["all", "every layer"],
+    ]);
+    for (const value of ["kind", "all", "layer"]) {
+      choose(get(param(el, "weight"), "nw-init-scope"), value);
+      get(param(el, "weight"), "nw-init-apply").click();
+    }
+    expect(model.sent.map((m) => m.args.scope)).toEqual(["kind", "all", undefined]);
+    expect(model.sent[0].args.initializer).toEqual({ name: "HeNormal", params: { gain: 1, seed: null } });
+  });
+
+  it("applies a recipe to every layer, runs LSUV and resamples from the toolbar, showing the seed", () => {
+    const { el, model } = mount();
+    const recipes = all(el, "nw-recipe");
+    expect(recipes.map((b) => b.textContent)).toEqual(["std 0.01", "N(0, 1)", "Xavier", "He", "LeCun", "Orthogonal"]);
+    expect(recipes[2].getAttribute("aria-label")).toBe("Initialize every layer's weights with Xavier: XavierNormal(gain=2)");
+    recipes[2].click();
+    get(el, "nw-lsuv").click();
+    expect(get(el, "nw-seed").textContent).toBe("1");
+    get(el, "nw-resample").click();
+    expect(ops(model)).toEqual([["apply_recipe", { label: "Xavier" }], ["lsuv", {}], ["resample", {}]]);
+  });
+
+  it("pins with or without a label, lists the pins and unpins one", () => {
+    const { el, model } = mount(values(CLASSROOM));
+    expect(all(el, "nw-pin-chip").map((c) => c.textContent)).toEqual(["std 0.01✕"]);
+    get(el, "nw-pin").click();
+    type(get(el, "nw-pin-label"), "mine");
+    model.set("notice", answer(1)); // a re-render keeps the typed label
+    expect(/** @type {HTMLInputElement} */ (get(el, "nw-pin-label")).value).toBe("mine");
+    press(get(el, "nw-pin-label"), "Enter");
+    expect(/** @type {HTMLInputElement} */ (get(el, "nw-pin-label")).value).toBe("mine"); // until Python answers
+    get(el, "nw-unpin").click();
+    expect(get(el, "nw-unpin").getAttribute("aria-label")).toBe("Unpin std 0.01");
+    expect(ops(model)).toEqual([["pin", {}], ["pin", { label: "mine" }], ["unpin", { label: "std 0.01" }]]);
+  });
+
+  it("holds the depth chart's range, shows the theory and switches the inputs as the state says", () => {
+    const { el, model } = mount(values(CLASSROOM));
+    const hold = /** @type {HTMLInputElement} */ (get(el, "nw-hold-range"));
+    expect(hold.checked).toBe(true); // y_range is held
+    hold.click();
+    const theory = /** @type {HTMLInputElement} */ (get(el, "nw-theory"));
+    expect(theory.checked).toBe(false);
+    theory.click();
+    const inputs = /** @type {HTMLSelectElement} */ (get(el, "nw-inputs"));
+    expect(inputs.disabled).toBe(true); // 10 inputs: Gaussian only
+    expect([...inputs.options].map((o) => o.textContent)).toEqual(["Gaussian"]);
+    expect(ops(model)).toEqual([["hold_range", { hold: false }], ["show_theory", { show: true }]]);
+
+    model.set("state", publishedState(DIGITS));
+    const switched = /** @type {HTMLSelectElement} */ (get(el, "nw-inputs"));
+    expect(switched.disabled).toBe(false);
+    expect(switched.value).toBe("digits");
+    expect(/** @type {HTMLInputElement} */ (get(el, "nw-theory")).checked).toBe(true);
+    expect(/** @type {HTMLInputElement} */ (get(el, "nw-hold-range")).checked).toBe(false);
+    choose(switched, "gaussian");
+    expect(ops(model)[2]).toEqual(["set_inputs", { source: "gaussian" }]);
+  });
+
+  it("shows the theory and training charts from bytes beside the depth chart", () => {
+    const { el, model } = mount(values(DIGITS));
+    const figures = () => [...el.querySelectorAll(".nw-charts figure")].filter((f) => !(/** @type {HTMLElement} */ (f).hidden));
+    expect(figures()).toHaveLength(0);
+    model.set("phase_diagram", new DataView(new TextEncoder().encode("PNG-P").buffer));
+    model.set("spectrum", new DataView(new TextEncoder().encode("PNG-S").buffer));
+    model.set("training_chart", new DataView(new TextEncoder().encode("PNG-T").buffer));
+    expect(figures().map((f) => f.querySelector("figcaption")?.textContent)).toEqual([
+      "Phase diagram", "Jacobian spectrum", "Training",
+    ]);
+    expect(get(el, "nw-spectrum").getAttribute("src")).toBe(`data:image/png;base64,${btoa("PNG-S")}`);
+    model.set("spectrum", new DataView(new ArrayBuffer(0)));
+    expect(get(el, "nw-spectrum").closest("figure")?.hidden).toBe(true);
+  });
+
+  it("shows the LSUV log of the last LSUV edit", () => {
+    const { el } = mount(values(DIGITS));
+    const rows = [...get(el, "nw-lsuv-log").querySelectorAll("tbody tr")].map((r) =>
+      [...r.querySelectorAll("td")].map((td) => td.textContent),
+    );
+    expect(rows).toEqual([
+      ["tanh-1", "1", "1.00", "yes", "Var(z) = 1 after 1 rescaling"],
+      ["softmax-1", "1", "1.00", "yes", "Var(z) = 1 after 1 rescaling"],
+    ]);
+    expect(mount().el.querySelector('[data-testid="nw-lsuv-log"]')).toBeNull();
+  });
+
+  it("starts a run with its steps and the pins to compare with, shows its progress and stops it", () => {
+    const { el, model } = mount(values(CLASSROOM));
+    const start = /** @type {HTMLButtonElement} */ (get(el, "nw-train-start"));
+    expect(start.disabled).toBe(false);
+    expect(/** @type {HTMLButtonElement} */ (get(el, "nw-train-stop")).disabled).toBe(true);
+    type(get(el, "nw-train-steps"), "50");
+    const compare = /** @type {HTMLInputElement} */ (get(el, "nw-train-compare"));
+    expect(compare.getAttribute("aria-label")).toBe("Train the design pinned as std 0.01 too");
+    compare.click();
+    model.set("notice", answer(1)); // the choices survive a re-render
+    expect(/** @type {HTMLInputElement} */ (get(el, "nw-train-compare")).checked).toBe(true);
+    get(el, "nw-train-start").click();
+    model.set("training", { running: true, label: "std 0.01", step: 25, steps: 50, labels: ["current", "std 0.01"],
+                            message: "training std 0.01" });
+    const bar = /** @type {HTMLProgressElement} */ (get(el, "nw-train-progress"));
+    expect(bar.value).toBe(0.75);
+    expect(bar.hidden).toBe(false);
+    expect(get(el, "nw-train-status").textContent).toBe("training std 0.01: step 25 of 50 (run 2 of 2)");
+    expect(/** @type {HTMLButtonElement} */ (get(el, "nw-train-start")).disabled).toBe(true);
+    get(el, "nw-train-stop").click();
+    model.set("training", { running: false, label: "std 0.01", step: 30, steps: 50, labels: ["current", "std 0.01"],
+                            message: "stopped: the curves show the steps done" });
+    expect(get(el, "nw-train-status").textContent).toBe("stopped: the curves show the steps done");
+    expect(/** @type {HTMLButtonElement} */ (get(el, "nw-train-stop")).disabled).toBe(true);
+    expect(ops(model)).toEqual([["train", { steps: 50, compare: ["std 0.01"] }], ["stop_training", {}]]);
+  });
+
+  it("shows a refused run in the Train panel, not at the top", () => {
+    const { el, model } = mount();
+    get(el, "nw-train-start").click();
+    expect(ops(model)).toEqual([["train", { steps: 300, compare: [] }]]);
+    const message = "train: the digits have 64 inputs and 10 classes; this network takes (10,) and gives (15,): pass x and y";
+    model.set("notice", { seq: 1, ok: false, op: "train", layer: null, parameter: null, message });
+    expect(get(el, "nw-train-notice").textContent).toBe(message);
+    expect(get(el, "nw-train-notice").hidden).toBe(false);
+    expect(get(el, "nw-notice").hidden).toBe(true);
   });
 });

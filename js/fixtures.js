@@ -70,7 +70,10 @@ export function fakeModel(values) {
  * States a real NetworkBuilder published (tests/state_fixtures.py writes them; a
  * Python test checks they are current): "sample" (input-1 (10) -> sigmoid-1 (30) ->
  * sigmoid-2 (20) -> relu-1 (15)), "linked", "broken link", "untrusted",
- * "refused code", "refused units", "cnn". Each is {state, notice}.
+ * "refused code", "refused units", "cnn", "slider drag with a pin and a held range"
+ * (He on every kernel, a pin, sigmoid-1's weight previewed at N(0, 0.5) for every
+ * Sigmoid layer), "digits after LSUV with the theory shown" (input-1 (64) -> tanh-1
+ * (32) -> softmax-1 (10)). Each is {state, notice}.
  */
 export const PUBLISHED = /** @type {Record<string, {state: any, notice: any}>} */ (published);
 
@@ -91,7 +94,18 @@ export function sampleState() {
 
 /** The traitlets of a fresh builder. */
 export function sampleValues() {
-  return { state: sampleState(), notice: {}, depth_chart: new DataView(new ArrayBuffer(0)), busy: "", progress: 0 };
+  const empty = () => new DataView(new ArrayBuffer(0));
+  return {
+    state: sampleState(),
+    notice: {},
+    depth_chart: empty(),
+    phase_diagram: empty(),
+    spectrum: empty(),
+    training_chart: empty(),
+    training: { running: false, label: null, step: 0, steps: 0, labels: [], message: "" },
+    busy: "",
+    progress: 0,
+  };
 }
 
 /**

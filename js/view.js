@@ -110,12 +110,28 @@ export function parseParamValue(text, spec) {
 }
 
 /**
- * "weight ⇄ encoder (transposed)": what a linked parameter shows.
- * @param {import("./types.js").Parameter} p
+ * What a card says about the sharing of parameter `p`, once: the user of a link
+ * "weight: uses encoder's (transposed)", a link that does not hold "bias: <why, from
+ * Python>", the owner of a shared variable "weight shared with decoder"; null when it
+ * shares nothing.
+ * @param {Parameter} p
+ * @returns {string | null}
+ */
+export function shareText(p) {
+  if (p.link_error !== null) return `${p.name}: ${p.link_error}`;
+  if (p.link !== null) return `${p.name}: uses ${p.link}'s${p.transpose ? " (transposed)" : ""}`;
+  if (p.shared_with.length > 0) return `${p.name} shared with ${p.shared_with.join(", ")}`;
+  return null;
+}
+
+/**
+ * A parameter's measured std as the card writes it: "std 0.3162", "std 0" for a
+ * constant, "" when there is none (Python rounds it to 4 significant digits).
+ * @param {number | null} std
  * @returns {string}
  */
-export function linkText(p) {
-  return `${p.name} ⇄ ${p.link ?? "?"}${p.transpose ? " (transposed)" : ""}`;
+export function formatMeasured(std) {
+  return typeof std === "number" && Number.isFinite(std) ? `std ${std}` : "";
 }
 
 /**

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from neuwidgets import NetworkBuilder, NetworkSpec, init
-from neuwidgets.layers import Input, Relu, Sigmoid, join
+from neuwidgets.layers import Input, Relu, Sigmoid, Softmax, Tanh, join
 
 FIXTURES = Path(__file__).resolve().parent.parent / "js" / "fixtures" / "states.json"
 
@@ -82,6 +82,12 @@ def published():
         "name": "sigmoid-1", "parameter": "weight", "scope": "kind", "preview": True,
         "initializer": {"name": "Normal", "params": {"std": 0.5}}}}, [])
     cases["slider drag with a pin and a held range"] = classroom
+    digits = NetworkBuilder(NetworkSpec.from_network(join(
+        Input(64, name="input-1"), Tanh(32, name="tanh-1"), Softmax(10, name="softmax-1"))), plots=False, seed=1)
+    digits.set_inputs("digits")
+    digits.show_theory(True)
+    digits._on_message(digits, {"type": "edit", "seq": 3, "op": "lsuv", "args": {}}, [])
+    cases["digits after LSUV with the theory shown"] = digits
     return {case: {"state": b.state, "notice": b.notice} for case, b in cases.items()}
 
 

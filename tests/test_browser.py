@@ -165,6 +165,26 @@ def type_into(locator, text):
     locator.press_sequentially(text)
 
 
+def rebuild(lab, shape, layers):
+    """By clicking and typing: remove every layer after the input (the last first, so that
+    what stays fits), give the input ``shape`` and add ``layers`` from the palette:
+    ``[(kind, first setting or "", output shape after it)]``."""
+    from playwright.sync_api import expect
+    for name in [card.get_attribute("data-layer") for card in lab.testid("nw-card").all()][:0:-1]:
+        lab.testid("nw-remove", lab.card(name)).click()
+        expect(lab.card(name)).to_have_count(0)
+    field = lab.card("input").locator('[data-testid="nw-field"][data-field="shape"]')
+    type_into(field, shape)
+    field.press("Enter")
+    expect(lab.testid("nw-output-summary")).to_have_text(f"(?, {shape})")
+    for count, (kind, value, output) in enumerate(layers, start=2):
+        lab.testid("nw-palette-kind").select_option(kind)
+        type_into(lab.testid("nw-palette-value"), value) if value else lab.testid("nw-palette-value").fill("")
+        lab.testid("nw-add").click()
+        expect(lab.testid("nw-card")).to_have_count(count)
+        expect(lab.testid("nw-output-summary")).to_have_text(output)
+
+
 def kernel_noise_filtered(messages):
     """Kernel output minus ipywidgets' harmless start-up noise: its manager opens a
     "jupyter.widget.control" comm as soon as it connects, and a kernel that has not
@@ -192,7 +212,7 @@ def test_builder_end_to_end(lab):
         expect(builder).to_be_visible()
         for name in ("input", "hidden", "output", "tied-a", "tied-b"):
             expect(lab.card(name)).to_be_visible()
-        expect(lab.testid("nw-link", lab.card("tied-b"))).to_contain_text("weight ⇄ tied-a")
+        expect(lab.testid("nw-link", lab.card("tied-b"))).to_contain_text("weight: uses tied-a's")
         expect(lab.testid("nw-depth-chart")).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
         expect(lab.testid("nw-thumb", lab.card("hidden")).first).to_have_attribute(
             "src", re.compile(r"^data:image/png;base64,"))
@@ -285,7 +305,7 @@ def test_builder_end_to_end(lab):
 
         lab.testid("nw-link-select", weight).select_option("tied-a")
         lab.testid("nw-link-apply", weight).click()
-        expect(lab.testid("nw-link", card)).to_contain_text("weight ⇄ tied-a")
+        expect(lab.testid("nw-link", card)).to_contain_text("weight: uses tied-a's")
         expect(lab.testid("nw-shared", lab.card("tied-a"))).to_contain_text("tied-b")
         state = lab.probe()
         assert state["tied"] is True
@@ -395,20 +415,9 @@ def test_a_cnn_assembled_by_clicking_builds_exports_to_keras_and_trains(lab):
     page.wait_for_function(JS_THEME_IS, arg=True)
 
     with step(lab, "8-cnn"):
-        for name in [card.get_attribute("data-layer") for card in lab.testid("nw-card").all()][1:]:
-            lab.testid("nw-remove", lab.card(name)).click()
-            expect(lab.card(name)).to_have_count(0)
-        shape = lab.card("input").locator('[data-testid="nw-field"][data-field="shape"]')
-        type_into(shape, "8, 8, 1")
-        shape.press("Enter")
-        expect(lab.testid("nw-output-summary")).to_have_text("(?, 8, 8, 1)")
-        for kind, value, output in [("Convolution", "3, 3, 8", "(?, 6, 6, 8)"), ("Relu", "", "(?, 6, 6, 8)"),
-                                    ("MaxPooling", "2", "(?, 3, 3, 8)"), ("BatchNorm", "", "(?, 3, 3, 8)"),
-                                    ("Reshape", "", "(?, 72)"), ("Softmax", "10", "(?, 10)")]:
-            lab.testid("nw-palette-kind").select_option(kind)
-            type_into(lab.testid("nw-palette-value"), value) if value else lab.testid("nw-palette-value").fill("")
-            lab.testid("nw-add").click()
-            expect(lab.testid("nw-output-summary")).to_have_text(output)
+        rebuild(lab, "8, 8, 1", [("Convolution", "3, 3, 8", "(?, 6, 6, 8)"), ("Relu", "", "(?, 6, 6, 8)"),
+                                 ("MaxPooling", "2", "(?, 3, 3, 8)"), ("BatchNorm", "", "(?, 3, 3, 8)"),
+                                 ("Reshape", "", "(?, 72)"), ("Softmax", "10", "(?, 10)")])
         names = ["input", "convolution-1", "relu-1", "max-pooling-1", "batch-norm-1", "reshape-1", "softmax-1"]
         expect(lab.testid("nw-card")).to_have_count(len(names))
         conv = lab.card("convolution-1")
@@ -428,6 +437,184 @@ def test_a_cnn_assembled_by_clicking_builds_exports_to_keras_and_trains(lab):
     assert result["exported_params"] == 80 + 32 + 730
     assert result["loss_after"] < result["loss_before"] - 0.2, result
     assert_no_errors_logged(lab, "the CNN")
+
+
+CLASSROOM_PROBE = '''
+def _nw_classroom():
+    net = builder.network
+    kernels = {}
+    for layer in net.layers[1:]:
+        value = layer.parameters["weight"]
+        weight = layer.variable("weight").numpy()
+        kernels[layer.name] = {"repr": repr(value), "config": value.get_config(), "first": float(weight.ravel()[0])}
+    return {"names": [layer.name for layer in net.layers], "input_shape": list(net.input_shape),
+            "output_shape": list(net.output_shape), "kernels": kernels, "seed": builder.seed,
+            "pins": [pin["label"] for pin in builder.pins], "inputs": builder.inputs, "held": builder.held_range,
+            "training": builder.training, "runs": sorted(builder.training_runs), "design": builder.spec.to_json(),
+            "lsuv": [record.layer for record in builder.lsuv_log], "errors": list(builder.errors)}
+'''
+
+
+def test_the_classroom_loop_by_clicking_and_dragging(lab):
+    """Issues 10-12: whole-network recipes, a slider drag as one undoable edit, pins, the seed,
+    the theory panels, LSUV and a training run, on a small network for the digits put
+    together by clicking."""
+    from playwright.sync_api import expect
+    page = lab.page
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+    page.wait_for_function(JS_THEME_IS, arg=True)
+    lab.kernel(CLASSROOM_PROBE)
+
+    def probe():
+        return json.loads(lab.kernel("print(__import__('json').dumps(_nw_classroom()))").strip().splitlines()[-1])
+
+    with step(lab, "9-mlp"):
+        rebuild(lab, "64", [("Tanh", "32", "(?, 32)"), ("Tanh", "32", "(?, 32)"), ("Softmax", "10", "(?, 10)")])
+        state = probe()
+        names = state["names"]
+        assert state["input_shape"] == [None, 64] and state["output_shape"] == [None, 10] and len(names) == 4
+        first = names[1]
+        expect(lab.testid("nw-measured", lab.card(first)).first).to_have_text(re.compile(r"^weight std 0\.\d+$"))
+
+    with step(lab, "10-recipe"):
+        before = probe()["kernels"]
+        lab.page.locator('[data-testid="nw-recipe"][data-recipe="Xavier"]').click()
+        def xavier_everywhere():
+            state = probe()
+            return all(k["repr"] == "XavierNormal(gain=2)" for k in state["kernels"].values()) and state
+
+        state = lab.wait_until(xavier_everywhere, "Xavier on every layer")
+        assert set(state["kernels"]) == set(names[1:])
+        lab.testid("nw-undo").click()  # one action, one undo step: every layer back at once
+        lab.wait_until(lambda: {n: k["repr"] for n, k in probe()["kernels"].items()} == {n: k["repr"] for n, k in
+                                                                                          before.items()}, "undone")
+        lab.testid("nw-redo").click()
+        lab.wait_until(xavier_everywhere, "redone")
+        lab.card(first).locator(".nw-name").click()
+        weight = lab.testid("nw-details").locator('[data-testid="nw-param"][data-parameter="weight"]')
+        expect(lab.testid("nw-label", weight)).to_have_text("XavierNormal(gain=2)")
+
+    with step(lab, "11-pin"):
+        lab.testid("nw-pin").click()
+        expect(lab.testid("nw-pin-chip")).to_have_text(["Xavier✕"])
+        assert probe()["pins"] == ["Xavier"]
+
+    with step(lab, "12-slider"):
+        lab.testid("nw-init-select", weight).select_option("Normal")
+        lab.testid("nw-init-apply", weight).click()
+        expect(lab.testid("nw-label", weight)).to_have_text("Normal(mean=0, std=0.01)")
+        assert probe()["kernels"][first]["config"]["params"]["std"] == 0.01  # its plots were sent before this answer
+        page.wait_for_timeout(300)
+        slider = weight.locator('[data-testid="nw-init-slider"][data-key$=":std"]')
+        slider.scroll_into_view_if_needed()
+        depth = lab.testid("nw-depth-chart")
+        panel = lab.testid("nw-panel", weight)
+        depth_before, panel_before = depth.get_attribute("src"), panel.get_attribute("src")
+        box = slider.bounding_box()
+        y = box["y"] + box["height"] / 2
+
+        def x_at(position):  # the std slider spans log10 from -4 to 1
+            return box["x"] + 8 + (box["width"] - 16) * (position + 4) / 5
+
+        page.mouse.move(x_at(-2), y)
+        page.mouse.down()
+        for position in (-1.8, -1.6, -1.4, -1.2, -1.0):
+            page.mouse.move(x_at(position), y, steps=3)
+            page.wait_for_timeout(40)
+        # while the button is held, the kernel applies previews, and the panel and the depth chart follow
+        lab.wait_until(lambda: probe()["kernels"][first]["config"]["params"]["std"] > 0.01, "a preview")
+        expect(depth).not_to_have_attribute("src", depth_before)
+        expect(panel).not_to_have_attribute("src", panel_before)
+        for position in (-0.9, -0.8, -0.7, -0.6, -0.5):
+            page.mouse.move(x_at(position), y, steps=3)
+            page.wait_for_timeout(40)
+        shown = float(weight.locator('[data-testid="nw-init-param"][data-name="std"]').input_value())  # the slider's
+        page.mouse.up()
+        assert 0.1 < shown < 0.6, shown
+        state = lab.wait_until(lambda: (s := probe())["kernels"][first]["config"]["params"]["std"] == shown and s,
+                               f"the kernel's std at the slider's {shown}")
+        expect(lab.testid("nw-label", weight)).to_have_text(f"Normal(mean=0, std={shown})")
+        expect(slider).to_have_attribute("aria-valuetext", str(shown))
+        lab.testid("nw-undo").click()  # one undo: back to before the drag, not through the previews
+        lab.wait_until(lambda: probe()["kernels"][first]["config"]["params"]["std"] == 0.01, "std 0.01 again")
+        expect(lab.testid("nw-label", weight)).to_have_text("Normal(mean=0, std=0.01)")
+        lab.testid("nw-redo").click()
+        lab.wait_until(lambda: probe()["kernels"][first]["config"]["params"]["std"] == shown, "the drag redone")
+        expect(lab.testid("nw-label", weight)).to_have_text(f"Normal(mean=0, std={shown})")
+
+    with step(lab, "13-resample"):
+        before = probe()
+        seed = lab.testid("nw-seed")
+        expect(seed).to_have_text(str(before["seed"]))
+        lab.testid("nw-resample").click()
+        expect(seed).not_to_have_text(str(before["seed"]))
+        after = probe()
+        assert after["seed"] != before["seed"] and seed.text_content() == str(after["seed"])
+        assert all(after["kernels"][n]["first"] != before["kernels"][n]["first"] for n in names[1:])
+        assert after["kernels"][first]["repr"] == before["kernels"][first]["repr"]
+
+    with step(lab, "14-theory"):
+        lab.testid("nw-theory").click()
+        for chart in ("nw-phase-diagram", "nw-spectrum"):
+            expect(lab.testid(chart)).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+            expect(lab.testid(chart)).to_be_visible()
+        lab.testid("nw-inputs").select_option("digits")
+        lab.wait_until(lambda: probe()["inputs"] == "digits", "the digits as inputs")
+        expect(lab.testid("nw-inputs")).to_have_value("digits")
+        lab.testid("nw-hold-range").click()
+        expect(lab.testid("nw-hold-range")).to_be_checked()
+        lab.wait_until(lambda: probe()["held"] is not None, "the std axis held")
+
+    with step(lab, "15-lsuv"):
+        before = probe()["design"]
+        lab.testid("nw-lsuv").click()
+        log = lab.testid("nw-lsuv-log")
+        expect(log.locator("tbody tr")).to_have_count(3)
+        state = probe()
+        assert state["lsuv"] == names[1:]
+        assert all(k["repr"].startswith("Orthogonal(scale=") for k in state["kernels"].values())
+        lab.testid("nw-undo").click()  # LSUV is one undo step
+        lab.wait_until(lambda: probe()["design"] == before, "the design before LSUV")
+        lab.testid("nw-redo").click()
+        lab.wait_until(lambda: all(k["repr"].startswith("Orthogonal(") for k in probe()["kernels"].values()),
+                       "LSUV redone")
+        expect(lab.testid("nw-label", weight)).to_contain_text("Orthogonal(scale=")
+
+    with step(lab, "16-train"):
+        train = lab.testid("nw-train")
+        type_into(lab.testid("nw-train-steps", train), "20000")  # stopped long before its end
+        lab.page.locator('[data-testid="nw-train-compare"][data-key="train-compare:Xavier"]').check()
+        lab.testid("nw-train-start", train).click()
+        status = lab.testid("nw-train-status", train)
+        expect(status).to_have_text(re.compile(r"step \d+ of 20000"))
+        expect(lab.testid("nw-train-progress", train)).to_be_visible()
+        assert probe()["training"]["running"] is True
+        # the widget answers while the run goes on (Python trains in a background thread)
+        lab.testid("nw-hold-range").click()
+        expect(lab.testid("nw-hold-range")).not_to_be_checked()
+        lab.wait_until(lambda: probe()["held"] is None, "the range let go during the run")
+        assert probe()["training"]["running"] is True
+        lab.testid("nw-train-stop", train).click()
+        expect(status).to_have_text(re.compile(r"stopped"))
+        expect(lab.testid("nw-train-start", train)).to_be_enabled()
+        expect(lab.testid("nw-training-chart")).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+        state = probe()
+        assert state["training"]["running"] is False and state["runs"] == ["Xavier", "current"]
+        assert state["errors"] == []
+
+    with step(lab, "17-classroom"):  # a short run to its end: the whole widget, as docs/builder.png shows it
+        type_into(lab.testid("nw-train-steps", train), "150")
+        lab.testid("nw-train-start", train).click()
+        expect(status).to_have_text("done")
+        state = probe()
+        assert state["training"] == {"running": False, "label": "Xavier", "step": 150, "steps": 150,
+                                     "labels": ["current", "Xavier"], "message": "done"}
+
+    with step(lab, "18-classroom-dark"):
+        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+        page.wait_for_function(JS_THEME_IS, arg=False)
+        page.wait_for_timeout(500)
+    assert_no_errors_logged(lab, "the classroom loop")
 
 
 def test_server_log_has_no_traceback(lab_server, lab):

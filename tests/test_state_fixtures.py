@@ -29,12 +29,18 @@ def test_the_js_fixtures_are_what_a_real_builder_publishes_now(published):
 
 
 def test_the_fixtures_cover_links_refusals_untrusted_code_and_every_kind_of_field(published):
-    assert {"sample", "linked", "broken link", "untrusted", "refused code", "refused units", "cnn"} <= set(published)
+    assert {"sample", "linked", "broken link", "untrusted", "refused code", "refused units", "cnn",
+            "slider drag with a pin and a held range", "digits after LSUV with the theory shown"} <= set(published)
     for case in published.values():
         check_state(case["state"])
     assert published["broken link"]["state"]["errors"][0]["kind"] == "link"
     assert published["untrusted"]["state"]["errors"][0]["kind"] == "untrusted"
     assert published["refused units"]["notice"]["ok"] is False
     assert "ZeroDivisionError" in published["refused code"]["notice"]["message"]
+    classroom = published["slider drag with a pin and a held range"]["state"]
+    assert classroom["pins"] == ["std 0.01"] and classroom["y_range"] is not None and classroom["can_undo"]
+    digits = published["digits after LSUV with the theory shown"]["state"]
+    assert digits["theory"] is True and digits["inputs"] == {"source": "digits", "choices": ["gaussian", "digits"]}
+    assert [step["layer"] for step in digits["lsuv_log"]] == ["tanh-1", "softmax-1"]
     types = {field["type"] for kind in published["cnn"]["state"]["kinds"] for field in kind["fields"]}
     assert types == {"integer", "number", "choice", "integers"}
