@@ -6,13 +6,18 @@ registry below is the one place that names the modules. Everything generic over 
 :data:`KINDS`. Adding a kind: a module (or a class in a family's module) and, for a
 new module, its line here; or, from outside the package, :func:`register`.
 """
+import importlib
+
 from ..errors import InvalidTypeError, InvalidValueError
 from ..network import Network, join
-from . import convolution, dense, dropout, input, normalization, pooling, reshape
 from .base import Layer, Transposed, layer_kinds
 
-#: Layer classes by name, in the order the builder's palette lists them.
-KINDS = layer_kinds(input, dense, convolution, pooling, reshape, normalization, dropout)
+#: The registry: the modules of the layer kinds (each lists its kinds in ``__all__``), in
+#: the order the builder's palette lists them. A new family of kinds is a module and its
+#: name here.
+FAMILIES = ("input", "dense", "convolution", "pooling", "reshape", "normalization", "dropout")
+#: Layer classes by name, in palette order.
+KINDS = layer_kinds(*(importlib.import_module(f".{family}", __name__) for family in FAMILIES))
 
 globals().update(KINDS)
 __all__ = ["Layer", "Network", "join", "Transposed", "register", *KINDS]
