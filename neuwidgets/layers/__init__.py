@@ -15,7 +15,7 @@ from .base import Layer, Transposed, layer_kinds
 #: The registry: the modules of the layer kinds (each lists its kinds in ``__all__``), in
 #: the order the builder's palette lists them. A new family of kinds is a module and its
 #: name here.
-FAMILIES = ("input", "dense", "convolution", "pooling", "reshape", "normalization", "dropout")
+FAMILIES = ("input", "dense", "convolution", "pooling", "upscale", "reshape", "normalization", "dropout")
 #: Layer classes by name, in palette order.
 KINDS = layer_kinds(*(importlib.import_module(f".{family}", __name__) for family in FAMILIES))
 
