@@ -28,11 +28,11 @@ from a pipe; on other threads also ``time.sleep``): the error is raised when it 
 Code that catches the error and carries on is interrupted again every
 :data:`REPEAT` seconds until it leaves the ``with`` block.
 """
-import contextlib
 import ctypes
 import math
 import numbers
 import signal
+import sys
 import threading
 import time
 
@@ -81,13 +81,30 @@ class _Interrupt(BaseException):
 
 
 class _Limit:
-    def __init__(self, seconds, what, how):
+    def __init__(self, seconds, what, how, owner):
         self.seconds, self.deadline, self.fired = seconds, time.monotonic() + seconds, False
+        self.owner = owner  # the frame running the ``with`` statement: a limit is live only while it runs
         self.message = (f"{what} ran longer than the time limit of {seconds:g} s and was stopped; expected it "
                         f"to finish within {seconds:g} s: make it faster or {how}")
         # an exception class of its own: the watchdog can only name a class, and nested
         # limits must tell whose interruption passes through them
         self.interrupt = type("CodeTimeout", (_Interrupt,), {"limit": self})
+
+
+def _stack(frame):
+    """The frames from ``frame`` outwards."""
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
+
+
+def _may_interrupt(limit, frames):
+    """Whether ``limit`` may interrupt a thread whose stack is ``frames`` now: False while a
+    ``time_limit`` is leaving (its clean-up must finish, or the limit would outlive its
+    block); None when the limit is stale: its ``with`` statement is no longer running."""
+    if limit.owner not in frames:
+        return None
+    return all(frame.f_code is not _EXIT for frame in frames)
 
 
 # -- main thread: SIGALRM --------------------------------------------------------------------------
@@ -96,8 +113,14 @@ _saved = None     # (handler, remaining delay, interval, when) of whatever was t
 
 
 def _on_alarm(signum, frame):
-    now = time.monotonic()
+    now, frames = time.monotonic(), list(_stack(frame))
+    allowed = {id(limit): _may_interrupt(limit, frames) for limit in _active}
+    for limit in [limit for limit in _active if allowed[id(limit)] is None]:
+        _leave(limit)
     due = [limit for limit in _active if limit.deadline <= now + 1e-4]
+    if due and not allowed[id(due[0])]:  # leaving: come back after REPEAT
+        due[0].fired = True
+        due = []
     _arm()
     if due:
         limit = due[0]  # the outermost that is due: its whole block is over time
@@ -157,8 +180,12 @@ def _watchdog_limit(limit):
             with lock:
                 if done.is_set():
                     return
+                allowed = _may_interrupt(limit, list(_stack(sys._current_frames().get(target))))
+                if allowed is None:
+                    return
                 limit.fired = True
-                _set_async(target, limit.interrupt)
+                if allowed:
+                    _set_async(target, limit.interrupt)
             wait = REPEAT
 
     def leave():  # stop the watchdog and drop an interruption set but not raised yet
@@ -171,8 +198,7 @@ def _watchdog_limit(limit):
     return leave
 
 
-@contextlib.contextmanager
-def time_limit(seconds, what, how=_HOW):
+class time_limit:
     """Context manager: interrupt the code in the ``with`` block after ``seconds`` (a
     positive number, or None for no limit) with a :class:`CodeTimeoutError` whose message
     names ``what`` (``"Gamma initializer of layer 'relu-1'"``), the limit, and ``how`` to
@@ -182,25 +208,46 @@ def time_limit(seconds, what, how=_HOW):
     a watchdog thread; see the module's notes for what neither can interrupt. Raises
     :class:`InvalidValueError` / :class:`InvalidTypeError` for a bad ``seconds``.
     """
-    seconds = check_time_limit(seconds, "time_limit: seconds")
-    if seconds is None:
-        yield
-        return
-    limit = _Limit(seconds, what, how)
-    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-    leave = None
-    try:
-        leave = (_signal_limit if main else _watchdog_limit)(limit)
-        yield
-    except limit.interrupt:
-        raise CodeTimeoutError(limit.message) from None
-    finally:
-        while leave is not None:  # an interruption arriving while leaving is dropped and leaving
-            try:                  # retried (an outer limit's comes again after REPEAT)
+
+    def __init__(self, seconds, what, how=_HOW):
+        self.seconds, self.what, self.how = check_time_limit(seconds, "time_limit: seconds"), what, how
+        self._limit = self._leave = None
+
+    def __enter__(self):
+        if self.seconds is None:
+            return self
+        self._limit = _Limit(self.seconds, self.what, self.how, sys._getframe(1))
+        main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+        try:
+            self._leave = (_signal_limit if main else _watchdog_limit)(self._limit)
+        except BaseException:  # an outer limit's interruption while starting: undo the start
+            if main:
+                self._stop(lambda: _leave(self._limit))
+            raise
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        # interruptions wait while this runs (see _may_interrupt)
+        if self._leave is None:
+            return False
+        self._stop(self._leave)
+        limit, self._limit, self._leave = self._limit, None, None
+        limit.owner = None
+        if kind is not None and issubclass(kind, limit.interrupt):
+            raise CodeTimeoutError(limit.message) from None
+        return False
+
+    @staticmethod
+    def _stop(leave):
+        while True:  # an interruption arriving anyway is dropped and leaving retried
+            try:
                 leave()
-                break
+                return
             except _Interrupt:
                 continue
+
+
+_EXIT = time_limit.__exit__.__code__
 
 
 def code_time_limit(what, how=_HOW):

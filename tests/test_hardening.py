@@ -275,6 +275,24 @@ def test_time_limit_in_a_thread_stops_python_code():
         time.sleep(0.3)
 
 
+def test_time_limit_never_outlives_its_block():
+    """Interruptions arriving while a limit is leaving wait for it to finish, so a repeated
+    interruption never escapes raw nor leaves the limit running (CI once saw one fire at the
+    end of the session); a limit whose block was left without clean-up is dropped."""
+    for _ in range(40):
+        for body in (spin, swallowing):
+            elapsed, message = timed(limited(0.02, "x", body))
+            assert message.startswith("x ran longer") and not limits._active
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL and signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+
+    def started_only():
+        limits.time_limit(0.05, "abandoned").__enter__()
+    started_only()
+    time.sleep(0.3)  # its alarm comes outside its block: nothing is raised, and it is gone
+    assert not limits._active and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    assert signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+
+
 def test_time_limit_values_are_checked(monkeypatch):
     for value, error, got in ((0, InvalidValueError, "0"), (-1, InvalidValueError, "-1"),
                               (float("nan"), InvalidValueError, "nan"), (float("inf"), InvalidValueError, "inf"),
