@@ -10,6 +10,7 @@ import math
 import numpy as np
 import traitlets
 
+from .. import init
 from ..errors import InvalidValueError, shown
 
 #: Where the inputs of the statistics, the Jacobian and LSUV come from.
@@ -106,8 +107,9 @@ class TheoryView(traitlets.HasTraits):
     def lsuv(self, tol=0.1, max_iter=10):
         """Layer-sequential unit-variance initialization (Mishkin & Matas 2016) on a batch of
         :data:`LSUV_SAMPLES` of the chosen inputs, as ONE undoable edit: every kernel
-        becomes ``Orthogonal(scale=s, seed=k)``, the exact values LSUV found (an orthonormal
-        start rescaled), so the design stays small and rebuilds to the same values.
+        becomes ``Orthogonal(scale=s, seed=k)``: the orthonormal start LSUV rescaled, with its
+        scale ``s`` to 6 significant digits (what the initializer's field shows; the
+        variance it gives is off by at most 2e-6 relative), so the design stays small.
 
         Runs on a copy: the current network is left as it is until the edit is made.
         Returns the log (:attr:`lsuv_log`); a layer that did not converge says so there
@@ -126,8 +128,8 @@ class TheoryView(traitlets.HasTraits):
             records = theory.lsuv(network, x, tol=tol, max_iter=max_iter, seed=self.spec.data["seed"] % 2 ** 31)
         data = self.spec.to_dict()
         for record in records:
-            made = record.initializer()
-            if made is not None:
+            if record.seed is not None:
+                made = init.Orthogonal(scale=float(f"{record.scale:.6g}"), seed=record.seed)
                 kernel = next(spec.name for spec in network.layer(record.layer).active_parameters() if spec.kernel)
                 edits.set_parameter(data, record.layer, kernel, {"initializer": made.get_config()})
         self._apply(data)
@@ -142,7 +144,7 @@ class TheoryView(traitlets.HasTraits):
                            "choices": list(INPUTS) if fits else ["gaussian"]},
                 "theory": self._theory_shown,
                 "lsuv_log": [{"layer": r.layer, "iterations": r.iterations, "converged": r.converged, "note": r.note,
-                              "variance": r.variances[-1] if math.isfinite(r.variances[-1]) else None}
+                              "variance": float(f"{r.variances[-1]:.4g}") if math.isfinite(r.variances[-1]) else None}
                              for r in self._lsuv_log]}
 
     def _theory_handlers(self):
