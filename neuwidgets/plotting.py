@@ -18,6 +18,7 @@ import io
 import json
 import math
 import numbers
+import textwrap
 
 import matplotlib
 import numpy as np
@@ -918,13 +919,16 @@ def plot_phase_diagram(subject, weight_range=None, bias_range=None, title=None):
     with matplotlib.rc_context(_STYLE):
         ncols = max(1, min(3, len(panels)))
         nrows = max(1, math.ceil(len(panels) / ncols))
-        fig = _new_figure(7.0 * ncols, 4.0 * nrows + 0.22 * len(notes), layout="constrained")
+        width = 7.0 * ncols  # notes wrapped to the figure's width (about 11 characters an inch)
+        notes = [textwrap.fill(_shorten(note, 240), int(11 * width)) for note in notes]
+        fig = _new_figure(width, 4.0 * nrows + 0.22 * sum(note.count("\n") + 1 for note in notes),
+                          layout="constrained")
         for index, (activation, marked) in enumerate(panels.values()):
             _phase_panel(fig.add_subplot(nrows, ncols, index + 1), activation, marked, weight_range, bias_range)
         if not panels:
             fig.text(0.5, 0.6, "no layer here is covered by the mean-field theory", ha="center", va="center")
         if notes:
-            fig.supxlabel("\n".join(_shorten(note, 140) for note in notes), fontsize="small",
+            fig.supxlabel("\n".join(notes), fontsize="small",
                           color=PALETTE["saturated"], ha="left", x=0.02)
         if title:
             fig.suptitle(title, color=PALETTE["text"])
@@ -968,8 +972,10 @@ def plot_jacobian_spectrum(subject, x=None, n_samples=4, seed=0, bins=60, title=
     with matplotlib.rc_context(_STYLE):
         fig = _new_figure(7.5, 3.8, layout="constrained")
         ax = fig.add_subplot(1, 1, 1)
+        tallest = 0.0
         for colour, (label, values) in zip(_CYCLE, spectra.items()):
             counts = np.histogram(values[values > floor], bins=edges)[0] / values.size
+            tallest = max(tallest, float(counts.max(initial=0.0)))
             zeros = int((values <= floor).sum())
             text = f"{label}: mean s² {_fmt(float(np.mean(values ** 2)))}, max s² {_fmt(float(np.max(values ** 2)))}"
             ax.stairs(counts, edges, color=colour, linewidth=1.6,
@@ -978,7 +984,8 @@ def plot_jacobian_spectrum(subject, x=None, n_samples=4, seed=0, bins=60, title=
         ax.set_xscale("log")
         ax.set_xlabel("singular value s of the input–output Jacobian (log scale)")
         ax.set_ylabel("fraction of singular values")
-        ax.set_ylim(bottom=0)
+        # headroom for the legend, one line per entry, so that it never covers a bar
+        ax.set_ylim(0, (tallest or 1.0) * (1.12 + 0.1 * (len(spectra) + 1)))
         ax.grid(True, axis="x", which="major")
         ax.legend(loc="upper left", fontsize="small")
         ax.set_title(title or "Jacobian singular values", loc="left")

@@ -361,6 +361,10 @@ def test_phase_diagram_marks_each_network_and_says_what_is_not_covered():
     assert "mixed: layer 5" in [text.get_text() for text in relu_ax.get_legend().get_texts()]
     assert "mixed: softmax-1 not covered: Softmax: the mean-field theory does not cover this activation" in \
         fig._supxlabel.get_text()
+    narrow = plotting.plot_phase_diagram(join(Input(64), Tanh(32), Softmax(10)))
+    narrow.canvas.draw()  # a long note is wrapped to the figure's width, not cut at its edge
+    assert narrow._supxlabel.get_text().count("\n") >= 1
+    assert narrow._supxlabel.get_window_extent().x1 <= narrow.bbox.x1
     with pytest.raises(InvalidValueError, match="not elementwise"):
         plotting.plot_phase_diagram("softmax")
     with pytest.raises(InvalidTypeError):
@@ -375,6 +379,10 @@ def test_jacobian_spectrum_and_signal_propagation_figures():
     assert ax.get_xscale() == "log"
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     assert labels == ["orthogonal: mean s² 1, max s² 1", "given: mean s² 1.42, max s² 4, 33% ≈ 0", "s = 1 (isometry)"]
+    fig.canvas.draw()  # the legend sits in headroom above the tallest bar
+    legend_bottom = ax.transData.inverted().transform(ax.get_legend().get_window_extent())[0, 1]
+    tallest = max(float(np.max(patch.get_data().values)) for patch in ax.patches)
+    assert legend_bottom > tallest
     with pytest.raises(InvalidValueError, match="must be finite, >= 0"):
         plotting.plot_jacobian_spectrum(np.array([-1.0]))
     with pytest.raises(InvalidTypeError, match="expected a Network or an array of singular values"):
