@@ -17,6 +17,7 @@ import inspect
 import math
 import numbers
 import random
+import weakref
 
 import numpy as np
 
@@ -182,8 +183,8 @@ class Initializer:
     def get_config(self):
         """``{"name": class name, "params": {parameter: value}}``, JSON-ready."""
         params = {}
-        for name in inspect.signature(type(self).__init__).parameters:
-            if name != "self" and hasattr(self, name):
+        for name in signature(type(self)).parameters:
+            if hasattr(self, name):
                 value = getattr(self, name)
                 params[name] = value.item() if isinstance(value, np.generic) else value  # plain numbers
         return {"name": type(self).__name__, "params": params}
@@ -631,6 +632,17 @@ RECIPES = {
 }
 
 
+_SIGNATURES = weakref.WeakKeyDictionary()  # a class forgotten (custom code redefined) leaves nothing here
+
+
+def signature(cls):
+    """``inspect.signature(cls)``: the parameters of an initializer class's ``__init__``
+    without ``self``; computed once per class (configs are read per parameter per edit)."""
+    if cls not in _SIGNATURES:
+        _SIGNATURES[cls] = inspect.signature(cls)
+    return _SIGNATURES[cls]
+
+
 def from_config(config, custom=None):
     """Rebuild an initializer from :meth:`Initializer.get_config`'s output.
 
@@ -647,7 +659,7 @@ def from_config(config, custom=None):
     if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):
         raise InvalidTypeError(f"{name}: params must be a dict of parameter names, got {shown(params)}")
     try:
-        inspect.signature(classes[name]).bind(**params)
+        signature(classes[name]).bind(**params)
     except TypeError as exc:
         raise InvalidTypeError(f"{name}: {shown(str(exc), 100)[1:-1]}; got params {shown(params)}") from None
     return classes[name](**params)

@@ -689,7 +689,7 @@ class NetworkBuilder(TheoryView, TrainingView, anywidget.AnyWidget):
             ranges = getattr(cls, "ranges", None) or {}
             params = [{"name": p.name, "default": _plain(None if p.default is inspect.Parameter.empty else p.default),
                        "range": dict(zip(("min", "max", "log"), ranges[p.name])) if p.name in ranges else None}
-                      for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+                      for p in init.signature(cls).parameters.values()
                       if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
             entries.append({"name": name, "formula": cls.formula, "custom": name not in init.BUILTINS,
                             "code": getattr(cls, "_neuwidgets_code", None), "params": params})
