@@ -26,7 +26,10 @@ How it interrupts:
 Neither can interrupt a blocking C call (a long TensorFlow or NumPy operation, a read
 from a pipe; on other threads also ``time.sleep``): the error is raised when it returns.
 Code that catches the error and carries on is interrupted again every
-:data:`REPEAT` seconds until it leaves the ``with`` block.
+:data:`REPEAT` seconds until it leaves the ``with`` block. A limit covers its block while
+the frame that runs the ``with`` statement runs: in a generator or coroutine suspended
+inside the block, a limit that comes due meanwhile is dropped, and the block runs on
+without one when resumed.
 """
 import ctypes
 import math
@@ -82,7 +85,8 @@ class _Interrupt(BaseException):
 
 class _Limit:
     def __init__(self, seconds, what, how, owner):
-        self.seconds, self.deadline, self.fired = seconds, time.monotonic() + seconds, False
+        self.seconds, self.deadline = seconds, time.monotonic() + seconds
+        self.fired = None  # when it last came due (interrupting, or held back)
         self.owner = owner  # the frame running the ``with`` statement: a limit is live only while it runs
         self.message = (f"{what} ran longer than the time limit of {seconds:g} s and was stopped; expected it "
                         f"to finish within {seconds:g} s: make it faster or {how}")
@@ -118,50 +122,49 @@ def _on_alarm(signum, frame):
     for limit in [limit for limit in _active if allowed[id(limit)] is None]:
         _leave(limit)
     due = [limit for limit in _active if limit.deadline <= now + 1e-4]
-    if due and not allowed[id(due[0])]:  # leaving: come back after REPEAT
-        due[0].fired = True
-        due = []
+    for limit in due:  # the next alarm comes after REPEAT
+        limit.fired = now
     _arm()
-    if due:
-        limit = due[0]  # the outermost that is due: its whole block is over time
-        limit.fired = True
-        raise limit.interrupt()
+    if due and allowed[id(due[0])]:  # the outermost that is due: its whole block is over time
+        raise due[0].interrupt()
 
 
 def _arm():
     """Set the timer to the next deadline (REPEAT after a fired one) of the active limits."""
     if not _active:
         return
-    now = time.monotonic()
-    next_at = min(now + REPEAT if limit.fired else limit.deadline for limit in _active)
-    signal.setitimer(signal.ITIMER_REAL, max(next_at - now, 1e-4))
+    delay = min(limit.deadline if limit.fired is None else limit.fired + REPEAT for limit in _active) - time.monotonic()
+    if delay > 0 or not signal.getitimer(signal.ITIMER_REAL)[0]:  # setting a due alarm again would put it off
+        signal.setitimer(signal.ITIMER_REAL, max(delay, 1e-4))
 
 
 def _signal_limit(limit):
     """Start ``limit`` on the main thread; returns the function that stops it."""
     global _saved
-    if not _active:
-        handler = signal.signal(signal.SIGALRM, _on_alarm)
+    if not _active:  # the timer paused first: its alarm cannot come to this handler
         delay, interval = signal.setitimer(signal.ITIMER_REAL, 0)
-        _saved = (handler, delay, interval, time.monotonic())
+        _saved = (signal.signal(signal.SIGALRM, _on_alarm), delay, interval, time.monotonic())
     _active.append(limit)
     _arm()
     return lambda: _leave(limit)
 
 
 def _leave(limit):
+    """Stop ``limit`` if it still runs; after the last, restore the handler and timer that
+    were there before."""
     global _saved
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    if limit in _active:
-        _active.remove(limit)
+    if limit not in _active:  # stopped already (stale, or stopped again)
+        return
+    _active.remove(limit)  # first: an alarm handled from here on finds it gone
     if _active:
         _arm()
-    elif _saved is not None:
-        handler, delay, interval, since = _saved
-        _saved = None
-        signal.signal(signal.SIGALRM, handler)
-        if delay > 0:  # with the time it had left; one that came due meanwhile fires now
-            signal.setitimer(signal.ITIMER_REAL, max(delay - (time.monotonic() - since), 1e-4), interval)
+        return
+    handler, delay, interval, since = _saved
+    _saved = None
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, handler)
+    if delay > 0:  # with the time it had left; one that came due meanwhile fires now
+        signal.setitimer(signal.ITIMER_REAL, max(delay - (time.monotonic() - since), 1e-4), interval)
 
 
 # -- other threads: a watchdog ----------------------------------------------------------------------
@@ -183,7 +186,7 @@ def _watchdog_limit(limit):
                 allowed = _may_interrupt(limit, list(_stack(sys._current_frames().get(target))))
                 if allowed is None:
                     return
-                limit.fired = True
+                limit.fired = time.monotonic()
                 if allowed:
                     _set_async(target, limit.interrupt)
             wait = REPEAT
@@ -191,7 +194,7 @@ def _watchdog_limit(limit):
     def leave():  # stop the watchdog and drop an interruption set but not raised yet
         with lock:
             done.set()
-            if limit.fired:
+            if limit.fired is not None:
                 _set_async(target, None)
 
     threading.Thread(target=watch, name="neuwidgets time limit", daemon=True).start()

@@ -4,6 +4,7 @@ refusal is a NeuwidgetsError naming the field, the value given (shortened) and w
 expected."""
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -291,6 +292,76 @@ def test_time_limit_never_outlives_its_block():
     time.sleep(0.3)  # its alarm comes outside its block: nothing is raised, and it is gone
     assert not limits._active and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
     assert signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+
+
+def swallowed_interruptions(window, *seconds):
+    """When nested limits of ``seconds`` interrupted code that swallows every interruption
+    (``except BaseException``) for ``window`` seconds (seconds since the start)."""
+    times, start = [], time.monotonic()
+
+    def nest(seconds):
+        if seconds:
+            with limits.time_limit(seconds[0], "x"):
+                nest(seconds[1:])
+            return
+        while time.monotonic() - start < window:
+            try:
+                time.sleep(0.01)
+            except BaseException:  # noqa: B902 - custom code that swallows everything
+                times.append(time.monotonic() - start)
+    nest(seconds)
+    return times
+
+
+def test_time_limit_interrupts_code_that_carries_on_every_repeat_seconds():
+    """The first interruption was followed by another 0.1 ms later (landing in the code's own
+    clean-up, or in a limit leaving), and nested limits coming due together went on every
+    0.1 ms."""
+    times = swallowed_interruptions(0.33, 0.05)
+    assert len(times) == 3 and 0.045 < times[0] < 0.2
+    assert all(0.09 < later - earlier < 0.5 for earlier, later in zip(times, times[1:])), times
+    assert 1 <= len(swallowed_interruptions(0.33, 0.05, 0.05)) <= 5
+    assert not limits._active and signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+
+
+def test_an_alarm_while_the_last_limit_leaves_sets_no_timer(monkeypatch):
+    """An alarm handled while the last limit left, just after it stopped the timer, set the
+    timer again: once the default handler was back, that alarm would end the process."""
+    setitimer, leaving = signal.setitimer, limits.time_limit.__exit__.__code__
+
+    def alarm_just_after(which, seconds, interval=0.0):
+        before = setitimer(which, seconds, interval)
+        if seconds == 0 and any(frame.f_code is leaving for frame in limits._stack(sys._getframe())):
+            limits._on_alarm(signal.SIGALRM, sys._getframe(1))
+        return before
+    monkeypatch.setattr(signal, "setitimer", alarm_just_after)
+    try:
+        with limits.time_limit(5, "x"):
+            pass
+    finally:
+        left = setitimer(signal.ITIMER_REAL, 0)
+    assert left == (0, 0) and not limits._active and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+
+
+def test_a_limit_dropped_in_a_suspended_generator_leaves_the_timer_before_it_running():
+    """A generator suspended in a limit loses it when it comes due (see the module's notes);
+    finishing later, it stopped the timer that was there before the limit, restored meanwhile."""
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: None)
+
+    def limited():
+        with limits.time_limit(0.05, "generator"):
+            yield
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        suspended = limited()
+        next(suspended)
+        time.sleep(0.1)  # due while suspended: dropped
+        assert not limits._active and signal.getsignal(signal.SIGALRM) is not limits._on_alarm
+        suspended.close()
+        assert 0.2 < signal.getitimer(signal.ITIMER_REAL)[0] < 0.45
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_time_limit_values_are_checked(monkeypatch):
