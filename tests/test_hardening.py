@@ -343,6 +343,18 @@ def test_an_alarm_while_the_last_limit_leaves_sets_no_timer(monkeypatch):
     assert left == (0, 0) and not limits._active and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
 
 
+def test_time_limit_comes_due_while_the_timer_is_set_again_and_again():
+    """Each limit that starts or leaves sets the timer again (``_arm``); once an alarm was due,
+    that put it off by 0.1 ms each time, so a loop starting limits faster was never stopped."""
+    for _ in range(3):  # it came, late, when the machine paused the loop for 0.1 ms
+        start = time.monotonic()
+        with pytest.raises(CodeTimeoutError):
+            with limits.time_limit(0.05, "outer"):
+                while time.monotonic() - start < 1:
+                    limits._arm()  # as inner limits starting and leaving in a fast loop do
+        assert time.monotonic() - start < 0.15 and signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+
+
 def test_a_limit_dropped_in_a_suspended_generator_leaves_the_timer_before_it_running():
     """A generator suspended in a limit loses it when it comes due (see the module's notes);
     finishing later, it stopped the timer that was there before the limit, restored meanwhile."""
