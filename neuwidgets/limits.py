@@ -84,6 +84,8 @@ class _Interrupt(BaseException):
 
 
 class _Limit:
+    stop = None  # the function that stops it, set before it starts
+
     def __init__(self, seconds, what, how, owner):
         self.seconds, self.deadline = seconds, time.monotonic() + seconds
         self.fired = None  # when it last came due (interrupting, or held back)
@@ -139,14 +141,14 @@ def _arm():
 
 
 def _signal_limit(limit):
-    """Start ``limit`` on the main thread; returns the function that stops it."""
+    """Start ``limit`` on the main thread."""
     global _saved
+    limit.stop = lambda: _leave(limit)
     if not _active:  # the timer paused first: its alarm cannot come to this handler
         delay, interval = signal.setitimer(signal.ITIMER_REAL, 0)
         _saved = (signal.signal(signal.SIGALRM, _on_alarm), delay, interval, time.monotonic())
     _active.append(limit)
     _arm()
-    return lambda: _leave(limit)
 
 
 def _leave(limit):
@@ -168,19 +170,22 @@ def _leave(limit):
 
 
 # -- other threads: a watchdog ----------------------------------------------------------------------
+_starting = threading.Lock()  # held while a watchdog starts; none interrupts meanwhile (see _watchdog_limit)
+
+
 def _set_async(thread_id, exception):
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
                                                None if exception is None else ctypes.py_object(exception))
 
 
 def _watchdog_limit(limit):
-    """Start ``limit`` on this (not the main) thread; returns the function that stops it."""
+    """Start ``limit`` on this (not the main) thread."""
     target, lock, done = threading.get_ident(), threading.Lock(), threading.Event()
 
     def watch():
         wait = limit.seconds
         while not done.wait(wait):
-            with lock:
+            with lock, _starting:
                 if done.is_set():
                     return
                 allowed = _may_interrupt(limit, list(_stack(sys._current_frames().get(target))))
@@ -197,8 +202,11 @@ def _watchdog_limit(limit):
             if limit.fired is not None:
                 _set_async(target, None)
 
-    threading.Thread(target=watch, name="neuwidgets time limit", daemon=True).start()
-    return leave
+    limit.stop = leave
+    # CPython 3.11 gives a thread its starter's id until it runs: an interruption set for the
+    # starter meanwhile would go to the new thread, which dies, and its starter waits forever
+    with _starting:
+        threading.Thread(target=watch, name="neuwidgets time limit", daemon=True).start()
 
 
 class time_limit:
@@ -214,7 +222,7 @@ class time_limit:
 
     def __init__(self, seconds, what, how=_HOW):
         self.seconds, self.what, self.how = check_time_limit(seconds, "time_limit: seconds"), what, how
-        self._limit = self._leave = None
+        self._limit = None
 
     def __enter__(self):
         if self.seconds is None:
@@ -222,32 +230,27 @@ class time_limit:
         self._limit = _Limit(self.seconds, self.what, self.how, sys._getframe(1))
         main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
         try:
-            self._leave = (_signal_limit if main else _watchdog_limit)(self._limit)
-        except BaseException:  # an outer limit's interruption while starting: undo the start
-            if main:
-                self._stop(lambda: _leave(self._limit))
+            (_signal_limit if main else _watchdog_limit)(self._limit)
+        except BaseException as exc:  # interrupted while starting (by this limit or an outer one): undo the start
+            self.__exit__(type(exc), exc, exc.__traceback__)
             raise
         return self
 
     def __exit__(self, kind, value, traceback):
         # interruptions wait while this runs (see _may_interrupt)
-        if self._leave is None:
+        limit, self._limit = self._limit, None
+        if limit is None:
             return False
-        self._stop(self._leave)
-        limit, self._limit, self._leave = self._limit, None, None
+        while limit.stop is not None:  # an interruption arriving anyway is dropped and stopping retried
+            try:
+                limit.stop()
+                limit.stop = None
+            except _Interrupt:
+                continue
         limit.owner = None
         if kind is not None and issubclass(kind, limit.interrupt):
             raise CodeTimeoutError(limit.message) from None
         return False
-
-    @staticmethod
-    def _stop(leave):
-        while True:  # an interruption arriving anyway is dropped and leaving retried
-            try:
-                leave()
-                return
-            except _Interrupt:
-                continue
 
 
 _EXIT = time_limit.__exit__.__code__

@@ -294,6 +294,12 @@ def test_time_limit_never_outlives_its_block():
     assert signal.getitimer(signal.ITIMER_REAL) == (0, 0)
 
 
+def busy(seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass
+
+
 def swallowed_interruptions(window, *seconds):
     """When nested limits of ``seconds`` interrupted code that swallows every interruption
     (``except BaseException``) for ``window`` seconds (seconds since the start)."""
@@ -341,6 +347,50 @@ def test_an_alarm_while_the_last_limit_leaves_sets_no_timer(monkeypatch):
     finally:
         left = setitimer(signal.ITIMER_REAL, 0)
     assert left == (0, 0) and not limits._active and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+
+
+def test_time_limit_interrupted_while_it_starts_stops_what_it_started(monkeypatch):
+    """An interruption while a limit starts (its own on a busy machine, or an outer limit's)
+    raises CodeTimeoutError and stops the limit: the own one escaped raw, and on a thread the
+    watchdog of the limit went on, interrupting the code after its block."""
+    for name in ("_signal_limit", "_watchdog_limit"):
+        def slow_start(limit, start=getattr(limits, name)):
+            start(limit)
+            if limit.message.startswith(("own", "inner")):  # the machine is busy as it starts
+                busy(0.1)
+        monkeypatch.setattr(limits, name, slow_start)
+
+    def own():
+        with limits.time_limit(0.03, "own"):
+            pass
+
+    def outer_then_on():
+        with pytest.raises(CodeTimeoutError, match="^outer ran longer"):
+            with limits.time_limit(0.03, "outer"):
+                with limits.time_limit(0.2, "inner"):
+                    pass
+        busy(0.3)  # the inner limit is stopped: nothing comes
+        return "carried on"
+
+    assert refused(CodeTimeoutError, own).startswith("own ran longer") and outer_then_on() == "carried on"
+    assert not limits._active and signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+    assert str(finishes(own)["error"]).startswith("own ran longer")
+    assert finishes(outer_then_on) == {"value": "carried on"}
+
+
+def test_time_limit_stops_a_thread_that_starts_limits_in_a_loop():
+    """An outer limit stops a thread entering and leaving inner limits in a loop (one per custom
+    initializer while building): an interruption set while the thread started a watchdog went to
+    the new watchdog thread (CPython 3.11 gives it its starter's id until it runs), which died,
+    and the thread waited for it forever."""
+    def churn():
+        start = time.monotonic()
+        with limits.time_limit(0.03, "outer"):
+            while time.monotonic() - start < 2:
+                with limits.time_limit(5, "inner"):
+                    pass
+    for _ in range(40):  # it came about once in twenty
+        assert str(finishes(churn, 3)["error"]).startswith("outer ran longer")
 
 
 def test_time_limit_comes_due_while_the_timer_is_set_again_and_again():
