@@ -26,7 +26,10 @@ How it interrupts:
 Neither can interrupt a blocking C call (a long TensorFlow or NumPy operation, a read
 from a pipe; on other threads also ``time.sleep``): the error is raised when it returns.
 Code that catches the error and carries on is interrupted again every
-:data:`REPEAT` seconds until it leaves the ``with`` block.
+:data:`REPEAT` seconds until it leaves the ``with`` block. A limit covers its block while
+the frame that runs the ``with`` statement runs: in a generator or coroutine suspended
+inside the block, a limit that comes due meanwhile is dropped, and the block runs on
+without one when resumed.
 """
 import ctypes
 import math
@@ -81,8 +84,11 @@ class _Interrupt(BaseException):
 
 
 class _Limit:
+    stop = None  # the function that stops it, set before it starts
+
     def __init__(self, seconds, what, how, owner):
-        self.seconds, self.deadline, self.fired = seconds, time.monotonic() + seconds, False
+        self.seconds, self.deadline = seconds, time.monotonic() + seconds
+        self.fired = None  # when it last came due (interrupting, or held back)
         self.owner = owner  # the frame running the ``with`` statement: a limit is live only while it runs
         self.message = (f"{what} ran longer than the time limit of {seconds:g} s and was stopped; expected it "
                         f"to finish within {seconds:g} s: make it faster or {how}")
@@ -118,72 +124,74 @@ def _on_alarm(signum, frame):
     for limit in [limit for limit in _active if allowed[id(limit)] is None]:
         _leave(limit)
     due = [limit for limit in _active if limit.deadline <= now + 1e-4]
-    if due and not allowed[id(due[0])]:  # leaving: come back after REPEAT
-        due[0].fired = True
-        due = []
+    for limit in due:  # the next alarm comes after REPEAT
+        limit.fired = now
     _arm()
-    if due:
-        limit = due[0]  # the outermost that is due: its whole block is over time
-        limit.fired = True
-        raise limit.interrupt()
+    if due and allowed[id(due[0])]:  # the outermost that is due: its whole block is over time
+        raise due[0].interrupt()
 
 
 def _arm():
     """Set the timer to the next deadline (REPEAT after a fired one) of the active limits."""
     if not _active:
         return
-    now = time.monotonic()
-    next_at = min(now + REPEAT if limit.fired else limit.deadline for limit in _active)
-    signal.setitimer(signal.ITIMER_REAL, max(next_at - now, 1e-4))
+    delay = min(limit.deadline if limit.fired is None else limit.fired + REPEAT for limit in _active) - time.monotonic()
+    if delay > 0 or not signal.getitimer(signal.ITIMER_REAL)[0]:  # setting a due alarm again would put it off
+        signal.setitimer(signal.ITIMER_REAL, max(delay, 1e-4))
 
 
 def _signal_limit(limit):
-    """Start ``limit`` on the main thread; returns the function that stops it."""
+    """Start ``limit`` on the main thread."""
     global _saved
-    if not _active:
-        handler = signal.signal(signal.SIGALRM, _on_alarm)
+    limit.stop = lambda: _leave(limit)
+    if not _active:  # the timer paused first: its alarm cannot come to this handler
         delay, interval = signal.setitimer(signal.ITIMER_REAL, 0)
-        _saved = (handler, delay, interval, time.monotonic())
+        _saved = (signal.signal(signal.SIGALRM, _on_alarm), delay, interval, time.monotonic())
     _active.append(limit)
     _arm()
-    return lambda: _leave(limit)
 
 
 def _leave(limit):
+    """Stop ``limit`` if it still runs; after the last, restore the handler and timer that
+    were there before."""
     global _saved
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    if limit in _active:
-        _active.remove(limit)
+    if limit not in _active:  # stopped already (stale, or stopped again)
+        return
+    _active.remove(limit)  # first: an alarm handled from here on finds it gone
     if _active:
         _arm()
-    elif _saved is not None:
-        handler, delay, interval, since = _saved
-        _saved = None
-        signal.signal(signal.SIGALRM, handler)
-        if delay > 0:  # with the time it had left; one that came due meanwhile fires now
-            signal.setitimer(signal.ITIMER_REAL, max(delay - (time.monotonic() - since), 1e-4), interval)
+        return
+    handler, delay, interval, since = _saved
+    _saved = None
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, handler)
+    if delay > 0:  # with the time it had left; one that came due meanwhile fires now
+        signal.setitimer(signal.ITIMER_REAL, max(delay - (time.monotonic() - since), 1e-4), interval)
 
 
 # -- other threads: a watchdog ----------------------------------------------------------------------
+_starting = threading.Lock()  # held while a watchdog starts; none interrupts meanwhile (see _watchdog_limit)
+
+
 def _set_async(thread_id, exception):
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
                                                None if exception is None else ctypes.py_object(exception))
 
 
 def _watchdog_limit(limit):
-    """Start ``limit`` on this (not the main) thread; returns the function that stops it."""
+    """Start ``limit`` on this (not the main) thread."""
     target, lock, done = threading.get_ident(), threading.Lock(), threading.Event()
 
     def watch():
         wait = limit.seconds
         while not done.wait(wait):
-            with lock:
+            with lock, _starting:
                 if done.is_set():
                     return
                 allowed = _may_interrupt(limit, list(_stack(sys._current_frames().get(target))))
                 if allowed is None:
                     return
-                limit.fired = True
+                limit.fired = time.monotonic()
                 if allowed:
                     _set_async(target, limit.interrupt)
             wait = REPEAT
@@ -191,11 +199,14 @@ def _watchdog_limit(limit):
     def leave():  # stop the watchdog and drop an interruption set but not raised yet
         with lock:
             done.set()
-            if limit.fired:
+            if limit.fired is not None:
                 _set_async(target, None)
 
-    threading.Thread(target=watch, name="neuwidgets time limit", daemon=True).start()
-    return leave
+    limit.stop = leave
+    # CPython 3.11 gives a thread its starter's id until it runs: an interruption set for the
+    # starter meanwhile would go to the new thread, which dies, and its starter waits forever
+    with _starting:
+        threading.Thread(target=watch, name="neuwidgets time limit", daemon=True).start()
 
 
 class time_limit:
@@ -211,7 +222,7 @@ class time_limit:
 
     def __init__(self, seconds, what, how=_HOW):
         self.seconds, self.what, self.how = check_time_limit(seconds, "time_limit: seconds"), what, how
-        self._limit = self._leave = None
+        self._limit = None
 
     def __enter__(self):
         if self.seconds is None:
@@ -219,32 +230,27 @@ class time_limit:
         self._limit = _Limit(self.seconds, self.what, self.how, sys._getframe(1))
         main = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
         try:
-            self._leave = (_signal_limit if main else _watchdog_limit)(self._limit)
-        except BaseException:  # an outer limit's interruption while starting: undo the start
-            if main:
-                self._stop(lambda: _leave(self._limit))
+            (_signal_limit if main else _watchdog_limit)(self._limit)
+        except BaseException as exc:  # interrupted while starting (by this limit or an outer one): undo the start
+            self.__exit__(type(exc), exc, exc.__traceback__)
             raise
         return self
 
     def __exit__(self, kind, value, traceback):
         # interruptions wait while this runs (see _may_interrupt)
-        if self._leave is None:
+        limit, self._limit = self._limit, None
+        if limit is None:
             return False
-        self._stop(self._leave)
-        limit, self._limit, self._leave = self._limit, None, None
+        while limit.stop is not None:  # an interruption arriving anyway is dropped and stopping retried
+            try:
+                limit.stop()
+                limit.stop = None
+            except _Interrupt:
+                continue
         limit.owner = None
         if kind is not None and issubclass(kind, limit.interrupt):
             raise CodeTimeoutError(limit.message) from None
         return False
-
-    @staticmethod
-    def _stop(leave):
-        while True:  # an interruption arriving anyway is dropped and leaving retried
-            try:
-                leave()
-                return
-            except _Interrupt:
-                continue
 
 
 _EXIT = time_limit.__exit__.__code__

@@ -4,6 +4,7 @@ refusal is a NeuwidgetsError naming the field, the value given (shortened) and w
 expected."""
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -291,6 +292,138 @@ def test_time_limit_never_outlives_its_block():
     time.sleep(0.3)  # its alarm comes outside its block: nothing is raised, and it is gone
     assert not limits._active and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
     assert signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+
+
+def busy(seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass
+
+
+def swallowed_interruptions(window, *seconds):
+    """When nested limits of ``seconds`` interrupted code that swallows every interruption
+    (``except BaseException``) for ``window`` seconds (seconds since the start)."""
+    times, start = [], time.monotonic()
+
+    def nest(seconds):
+        if seconds:
+            with limits.time_limit(seconds[0], "x"):
+                nest(seconds[1:])
+            return
+        while time.monotonic() - start < window:
+            try:
+                time.sleep(0.01)
+            except BaseException:  # noqa: B902 - custom code that swallows everything
+                times.append(time.monotonic() - start)
+    nest(seconds)
+    return times
+
+
+def test_time_limit_interrupts_code_that_carries_on_every_repeat_seconds():
+    """The first interruption was followed by another 0.1 ms later (landing in the code's own
+    clean-up, or in a limit leaving), and nested limits coming due together went on every
+    0.1 ms."""
+    times = swallowed_interruptions(0.33, 0.05)
+    assert len(times) == 3 and 0.045 < times[0] < 0.2
+    assert all(0.09 < later - earlier < 0.5 for earlier, later in zip(times, times[1:])), times
+    assert 1 <= len(swallowed_interruptions(0.33, 0.05, 0.05)) <= 5
+    assert not limits._active and signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+
+
+def test_an_alarm_while_the_last_limit_leaves_sets_no_timer(monkeypatch):
+    """An alarm handled while the last limit left, just after it stopped the timer, set the
+    timer again: once the default handler was back, that alarm would end the process."""
+    setitimer, leaving = signal.setitimer, limits.time_limit.__exit__.__code__
+
+    def alarm_just_after(which, seconds, interval=0.0):
+        before = setitimer(which, seconds, interval)
+        if seconds == 0 and any(frame.f_code is leaving for frame in limits._stack(sys._getframe())):
+            limits._on_alarm(signal.SIGALRM, sys._getframe(1))
+        return before
+    monkeypatch.setattr(signal, "setitimer", alarm_just_after)
+    try:
+        with limits.time_limit(5, "x"):
+            pass
+    finally:
+        left = setitimer(signal.ITIMER_REAL, 0)
+    assert left == (0, 0) and not limits._active and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+
+
+def test_time_limit_interrupted_while_it_starts_stops_what_it_started(monkeypatch):
+    """An interruption while a limit starts (its own on a busy machine, or an outer limit's)
+    raises CodeTimeoutError and stops the limit: the own one escaped raw, and on a thread the
+    watchdog of the limit went on, interrupting the code after its block."""
+    for name in ("_signal_limit", "_watchdog_limit"):
+        def slow_start(limit, start=getattr(limits, name)):
+            start(limit)
+            if limit.message.startswith(("own", "inner")):  # the machine is busy as it starts
+                busy(0.1)
+        monkeypatch.setattr(limits, name, slow_start)
+
+    def own():
+        with limits.time_limit(0.03, "own"):
+            pass
+
+    def outer_then_on():
+        with pytest.raises(CodeTimeoutError, match="^outer ran longer"):
+            with limits.time_limit(0.03, "outer"):
+                with limits.time_limit(0.2, "inner"):
+                    pass
+        busy(0.3)  # the inner limit is stopped: nothing comes
+        return "carried on"
+
+    assert refused(CodeTimeoutError, own).startswith("own ran longer") and outer_then_on() == "carried on"
+    assert not limits._active and signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+    assert str(finishes(own)["error"]).startswith("own ran longer")
+    assert finishes(outer_then_on) == {"value": "carried on"}
+
+
+def test_time_limit_stops_a_thread_that_starts_limits_in_a_loop():
+    """An outer limit stops a thread entering and leaving inner limits in a loop (one per custom
+    initializer while building): an interruption set while the thread started a watchdog went to
+    the new watchdog thread (CPython 3.11 gives it its starter's id until it runs), which died,
+    and the thread waited for it forever."""
+    def churn():
+        start = time.monotonic()
+        with limits.time_limit(0.03, "outer"):
+            while time.monotonic() - start < 2:
+                with limits.time_limit(5, "inner"):
+                    pass
+    for _ in range(40):  # it came about once in twenty
+        assert str(finishes(churn, 3)["error"]).startswith("outer ran longer")
+
+
+def test_time_limit_comes_due_while_the_timer_is_set_again_and_again():
+    """Each limit that starts or leaves sets the timer again (``_arm``); once an alarm was due,
+    that put it off by 0.1 ms each time, so a loop starting limits faster was never stopped."""
+    for _ in range(3):  # it came, late, when the machine paused the loop for 0.1 ms
+        start = time.monotonic()
+        with pytest.raises(CodeTimeoutError):
+            with limits.time_limit(0.05, "outer"):
+                while time.monotonic() - start < 1:
+                    limits._arm()  # as inner limits starting and leaving in a fast loop do
+        assert time.monotonic() - start < 0.15 and signal.getitimer(signal.ITIMER_REAL) == (0, 0)
+
+
+def test_a_limit_dropped_in_a_suspended_generator_leaves_the_timer_before_it_running():
+    """A generator suspended in a limit loses it when it comes due (see the module's notes);
+    finishing later, it stopped the timer that was there before the limit, restored meanwhile."""
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: None)
+
+    def limited():
+        with limits.time_limit(0.05, "generator"):
+            yield
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        suspended = limited()
+        next(suspended)
+        time.sleep(0.1)  # due while suspended: dropped
+        assert not limits._active and signal.getsignal(signal.SIGALRM) is not limits._on_alarm
+        suspended.close()
+        assert 0.2 < signal.getitimer(signal.ITIMER_REAL)[0] < 0.45
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_time_limit_values_are_checked(monkeypatch):
