@@ -30,6 +30,12 @@ Code that catches the error and carries on is interrupted again every
 the frame that runs the ``with`` statement runs: in a generator or coroutine suspended
 inside the block, a limit that comes due meanwhile is dropped, and the block runs on
 without one when resumed.
+
+One known hazard, not of this module's making: an interruption that lands in Python code
+TensorFlow calls back from C++ (while it makes a tensor) can crash the process, as any
+exception raised there by a signal handler does. Custom code that runs TensorFlow ops in
+a loop past its limit may therefore end the kernel instead of stopping with the error;
+such code stops cleanly when its loop is NumPy or plain Python.
 """
 import ctypes
 import math
