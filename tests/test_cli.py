@@ -1,9 +1,13 @@
 """Command line: ``python -m neuwidgets render`` and ``demo`` (issue #5)."""
 import json
 import os
+import re
+import signal
+import socket
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -144,9 +148,8 @@ def test_demo_opens_the_quickstart_on_a_copy_of_the_examples(monkeypatch, capsys
     assert status == 0 and out == f"neuwidgets demo: working on a copy of the examples in {folder}\n"
     assert folder != examples and (folder / "quickstart.ipynb").read_text() == "{}"
     assert (folder / "designs" / "d.json").exists()
-    # the URL JupyterLab prints opens the notebook, not the Launcher
     assert command == [sys.executable, "-m", "jupyterlab", "quickstart.ipynb", f"--ServerApp.root_dir={folder}",
-                       "--ServerApp.default_url=/lab/tree/quickstart.ipynb"]
+                       "--LabApp.default_url=/lab/tree/quickstart.ipynb"]
     monkeypatch.setattr(cli.os, "geteuid", lambda: 0)  # root: JupyterLab needs --allow-root
     assert run(capsys, "demo", "--port", "8899")[0] == 0
     assert calls[-1][0][-3:] == ["--port", "8899", "--allow-root"]
@@ -177,6 +180,28 @@ def test_render_html_writes_one_self_contained_escaped_lesson(tmp_path, capsys):
     assert status == 2 and err.startswith("neuwidgets render: --html: cannot write") and "does not exist" in err
     status, _, err = run(capsys, "render", design, "--html", tmp_path)
     assert status == 2 and "it is a folder" in err
+
+
+def test_the_url_the_demo_prints_opens_the_quickstart_not_the_launcher(tmp_path):
+    """The real JupyterLab, started by the demo: the URL it prints to open by hand."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = subprocess.Popen([sys.executable, "-m", "neuwidgets", "demo", "--no-browser", "--ip", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    try:
+        deadline, urls = time.monotonic() + 120, []
+        while not urls and time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            if not line:
+                break
+            urls = re.findall(rf"http://127\.0\.0\.1:{port}/\S*", line)
+        assert urls and urls[0].startswith(f"http://127.0.0.1:{port}/lab/tree/quickstart.ipynb?token="), urls
+    finally:
+        os.killpg(demo.pid, signal.SIGTERM)
+        demo.wait(30)
+        demo.stdout.close()
 
 
 def test_demo_without_jupyterlab_says_how_to_install_it(monkeypatch, capsys):
