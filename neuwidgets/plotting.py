@@ -885,7 +885,7 @@ def _phase_panel(ax, activation, marked, weight_range, bias_range):
     return ax
 
 
-def plot_phase_diagram(subject, weight_range=None, bias_range=None, title=None):
+def plot_phase_diagram(subject, weight_range=None, bias_range=None, title=None, ncols=None):
     """A ``Figure`` of the mean-field phase diagram (Poole et al. 2016; Schoenholz et al.
     2017): the (σ_w², σ_b²) plane shaded by phase (ordered, chaotic, unbounded), the
     critical line χ₁ = 1 (:func:`~neuwidgets.theory.critical_weight_variance`) and
@@ -899,10 +899,13 @@ def plot_phase_diagram(subject, weight_range=None, bias_range=None, title=None):
     their own. Layers the theory does not cover (softmax, a layer kind that is not dense)
     are listed under the panels with the reason. ``weight_range`` / ``bias_range``:
     ``(low, high)`` axis limits (default: from 0 to past the critical line and the points).
+    ``ncols``: panels per row (default up to 3); each panel is 7 × 4 inches.
 
     Raises what :func:`~neuwidgets.theory.mean_field` raises for an activation it does not
-    cover, :class:`InvalidTypeError` for anything else.
+    cover, :class:`InvalidTypeError` for anything else, :class:`InvalidValueError` for a
+    bad ``ncols``.
     """
+    ncols = _check_count(ncols, "ncols")
     from .theory import _activation, effective_variances
 
     panels, notes = {}, []  # {activation label: (layer for mean_field, {network label: [points]})}
@@ -917,7 +920,7 @@ def plot_phase_diagram(subject, weight_range=None, bias_range=None, title=None):
     else:
         panels[_activation(subject).label] = (subject, {})
     with matplotlib.rc_context(_STYLE):
-        ncols = max(1, min(3, len(panels)))
+        ncols = max(1, min(ncols or 3, len(panels)))
         nrows = max(1, math.ceil(len(panels) / ncols))
         width = 7.0 * ncols  # notes wrapped to the figure's width (about 11 characters an inch)
         notes = [textwrap.fill(_shorten(note, 240), int(11 * width)) for note in notes]

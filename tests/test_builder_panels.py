@@ -1,10 +1,13 @@
 """The builder's inputs switch, theory panels, LSUV edit and Train panel (Python side)."""
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
 
-from neuwidgets import NetworkBuilder, init
+from neuwidgets import NetworkBuilder, init, plotting
 from neuwidgets.errors import NeuwidgetsError
-from neuwidgets.layers import Input, Relu, Softmax, Tanh, join
+from neuwidgets.layers import Input, Relu, Sigmoid, Softmax, Tanh, join
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -41,6 +44,18 @@ def test_the_theory_panels_are_drawn_when_shown_and_follow_edits(digits_builder)
     assert b.spectrum.startswith(PNG) and b.spectrum != before
     b.show_theory(False)
     assert b.phase_diagram == b"" and b.spectrum == b"" and b.state["theory"] is False
+
+
+def test_the_phase_diagram_stacks_one_readable_panel_per_activation():
+    sizes = []
+    for hidden in ([Tanh(20)], [Sigmoid(30), Tanh(20), Relu(20)]):
+        b = NetworkBuilder(join(Input(10), *hidden, Softmax(10)), plots=True)
+        b.show_theory(True)
+        sizes.append(Image.open(io.BytesIO(b.phase_diagram)).size)
+    (one_width, one_height), (three_width, three_height) = sizes
+    assert one_width == three_width == 460 and 2.7 * one_height < three_height < 3.2 * one_height
+    with pytest.raises(NeuwidgetsError, match="ncols must be None or a positive integer, got 0"):
+        plotting.plot_phase_diagram("tanh", ncols=0)
 
 
 def test_lsuv_is_one_undoable_edit_whose_design_holds_its_scales_to_6_digits(digits_builder):

@@ -90,8 +90,9 @@ class TheoryView(traitlets.HasTraits):
         from .. import plotting
         self.busy, self.progress = "drawing the phase diagram and the Jacobian spectrum", 0.95
         network = self.network
-        diagram = plotting.plot_phase_diagram(network)
-        diagram.set_size_inches(4.6, 3.4)
+        diagram = plotting.plot_phase_diagram(network, ncols=1)  # one panel per activation, stacked
+        width, height = diagram.get_size_inches()
+        diagram.set_size_inches(4.6, height * 3.4 / 4.0)  # 3.4 inches a panel, with the notes under them
         self.phase_diagram = plotting.figure_to_png(diagram, dpi=100)
         spectrum = plotting.plot_jacobian_spectrum(network, x=self._input_batch(4), n_samples=4)
         spectrum.set_size_inches(4.6, 3.4)
