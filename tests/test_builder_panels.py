@@ -120,7 +120,9 @@ def test_bad_training_requests_are_refused_before_anything_runs(digits_builder):
     with pytest.raises(NeuwidgetsError, match="steps must be a positive integer, got 0"):
         b.train(steps=0)
     narrow = NetworkBuilder(join(Input(10), Relu(5)), plots=False)
-    with pytest.raises(NeuwidgetsError, match=r"the digits have 64 inputs and 10 classes; this network takes \(10,\)"):
+    with pytest.raises(NeuwidgetsError, match=r"the digits have 64 inputs and 10 classes; this network takes \(10,\) "
+                       r"and gives \(5,\): to train on them, set the Input's shape to 64 and end with a layer of 10 "
+                       r"units \(e\.g\. Softmax\); for other data call train\(x=\.\.\., y=\.\.\.\) from Python"):
         narrow.train()
     assert b.training["running"] is False
 

@@ -87,7 +87,9 @@ class TrainingView(traitlets.HasTraits):
         network = self.network
         if np.prod(network.input_shape[1:]) != 64 or network.output_shape[1:] != (10,):
             raise InvalidValueError(f"train: the digits have 64 inputs and 10 classes; this network takes "
-                                    f"{network.input_shape[1:]} and gives {network.output_shape[1:]}: pass x and y")
+                                    f"{network.input_shape[1:]} and gives {network.output_shape[1:]}: to train on them, set the "
+                                    f"Input's shape to 64 and end with a layer of 10 units (e.g. Softmax); for "
+                                    f"other data call train(x=..., y=...) from Python")
         x, y = datasets.digits()
         return x.reshape((-1, *network.input_shape[1:])), y
 
