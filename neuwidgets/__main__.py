@@ -271,9 +271,11 @@ def demo(args):
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in options:
         options.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI machines)
     # The URL JupyterLab prints (to open by hand, e.g. with --no-browser) is its default_url: the notebook.
-    # (LabApp's own: it overrides ServerApp.default_url.)
-    return subprocess.run([sys.executable, "-m", "jupyterlab", QUICKSTART.name, f"--ServerApp.root_dir={folder}",
-                           f"--LabApp.default_url=/lab/tree/{QUICKSTART.name}", *options], cwd=folder).returncode
+    # (LabApp's own: it overrides ServerApp.default_url.) The demo becomes JupyterLab (exec): a signal
+    # sent to it stops the server, where a child process would have run on.
+    os.chdir(folder)
+    os.execv(sys.executable, [sys.executable, "-m", "jupyterlab", QUICKSTART.name, f"--ServerApp.root_dir={folder}",
+                              f"--LabApp.default_url=/lab/tree/{QUICKSTART.name}", *options])
 
 
 class _ProgressBar:

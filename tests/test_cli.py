@@ -139,8 +139,8 @@ def test_demo_opens_the_quickstart_on_a_copy_of_the_examples(monkeypatch, capsys
     notebook.write_text("{}")
     (examples / "designs" / "d.json").write_text("{}")
     monkeypatch.setattr(cli, "QUICKSTART", notebook)
-    monkeypatch.setattr(cli.subprocess, "run", lambda command, cwd: calls.append((command, Path(cwd))) or
-                        subprocess.CompletedProcess(command, 0))
+    monkeypatch.setattr(cli.os, "execv", lambda path, command: calls.append((command, Path.cwd())))
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: object())
     monkeypatch.setattr(cli.os, "geteuid", lambda: 1000)
     status, out, _ = run(capsys, "demo")
@@ -182,8 +182,9 @@ def test_render_html_writes_one_self_contained_escaped_lesson(tmp_path, capsys):
     assert status == 2 and "it is a folder" in err
 
 
-def test_the_url_the_demo_prints_opens_the_quickstart_not_the_launcher(tmp_path):
-    """The real JupyterLab, started by the demo: the URL it prints to open by hand."""
+def test_the_url_the_demo_prints_opens_the_quickstart_and_terminating_the_demo_stops_it(tmp_path):
+    """The real JupyterLab, started by the demo: the URL it prints to open by hand, and a
+    SIGTERM to the demo stops it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -198,9 +199,14 @@ def test_the_url_the_demo_prints_opens_the_quickstart_not_the_launcher(tmp_path)
                 break
             urls = re.findall(rf"http://127\.0\.0\.1:{port}/\S*", line)
         assert urls and urls[0].startswith(f"http://127.0.0.1:{port}/lab/tree/quickstart.ipynb?token="), urls
+        demo.terminate()  # SIGTERM to the demo's own process stops the server (no JupyterLab left behind)
+        assert demo.wait(30) is not None
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0
     finally:
-        os.killpg(demo.pid, signal.SIGTERM)
-        demo.wait(30)
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait(30)
         demo.stdout.close()
 
 
