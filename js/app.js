@@ -414,7 +414,9 @@ export function createBuilder({ model, el, createEditor }) {
       testid: "nw-palette-kind",
       label: "Kind of the new layer",
       options: st.kinds.map((k) => option(k.kind, k.kind)),
-      value: draftKind !== undefined && st.kinds.some((k) => k.kind === draftKind) ? draftKind : (st.kinds[0]?.kind ?? ""),
+      value: draftKind !== undefined && st.kinds.some((k) => k.kind === draftKind)
+        ? draftKind
+        : ((st.kinds.find((k) => !k.starts_network) ?? st.kinds[0])?.kind ?? ""),
     });
     const info = st.kinds.find((k) => k.kind === kind.value);
     const first = info?.fields[0];
@@ -424,7 +426,7 @@ export function createBuilder({ model, el, createEditor }) {
       "data-testid": "nw-palette-value",
       "data-key": "palette-value",
       "aria-label": first ? `${first.name} of the new layer (${first.expected})` : "Settings of the new layer",
-      title: first ? `${first.name}: ${first.doc}; empty: what fits after the layer before it` : "",
+      title: first ? `${first.name} of the new layer (${first.expected}); empty: what fits after the layer before it` : "",
       placeholder: first ? first.name : "",
       size: 7,
       autocomplete: "off",

@@ -196,6 +196,18 @@ describe("rendering the state", () => {
 });
 
 describe("edits", () => {
+  it("offers first a kind that can follow a layer, with the palette's own hint for its value", () => {
+    const { el } = mount();
+    const kind = /** @type {HTMLSelectElement} */ (get(el, "nw-palette-kind"));
+    /** @type {{kind: string, starts_network: boolean, fields: {name: string, expected: string}[]}[]} */
+    const kinds = PUBLISHED.sample.state.kinds;
+    const first = kinds.find((k) => !k.starts_network);
+    expect(kinds[0].starts_network).toBe(true); // Input comes first in the registry
+    expect(kind.value).toBe(first?.kind);
+    expect(get(el, "nw-palette-value").title).toBe(
+      `${first?.fields[0].name} of the new layer (${first?.fields[0].expected}); empty: what fits after the layer before it`);
+  });
+
   it("adds a layer at the end, or after the selected card", () => {
     const { el, model } = mount();
     choose(get(el, "nw-palette-kind"), "Relu");

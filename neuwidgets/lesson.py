@@ -11,6 +11,7 @@ import base64
 import html
 
 from . import plotting, stats
+from .shapes import format_shape
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em;
@@ -59,7 +60,7 @@ def lesson_html(spec, network, title):
                                  for name, value in (entry.get("parameters") or {}).items()) or "—"
         rows.append(f"<tr><td>{escape(entry['name'])}</td><td>{escape(entry['kind'])}</td>"
                     f"<td>{escape(_settings(entry, KINDS[entry['kind']]))}</td>"
-                    f"<td>{escape(str(layer.output_shape))}</td><td>{parameters}</td></tr>")
+                    f"<td>{escape(format_shape(layer.output_shape))}</td><td>{parameters}</td></tr>")
     panels = []
     for record in stats.weight_stats(network):
         caption = f"{record.parameter} of {', '.join(record.layers)} · {record.label} · {record.shape}"

@@ -1048,7 +1048,8 @@ def plot_training(runs, first_steps=100, title=None):
     per label: each layer's weight std over the first ``first_steps`` steps divided by
     its value at step 0 (the initial std), one line per layer from the first layer
     (blue) to the last (orange), on a y axis shared by the panels, so that how far the
-    distributions move is comparable between initializations. ``title``: the
+    distributions move is comparable between initializations; the legend names every
+    layer up to 6 of them, else the first and the last. ``title``: the
     figure's title (none by default).
 
     Raises :class:`InvalidTypeError` / :class:`InvalidValueError` for ``runs`` that is
@@ -1084,7 +1085,7 @@ def plot_training(runs, first_steps=100, title=None):
                 mix = depth / max(1, len(layers) - 1)
                 ax_weights.plot(np.arange(len(values)), ratio, linewidth=1.1,
                                 color=tuple((1 - mix) * a + mix * b for a, b in zip(first, last)),
-                                label=layer if depth in (0, len(layers) - 1) else None)
+                                label=layer if len(layers) <= 6 or depth in (0, len(layers) - 1) else None)
             ax_weights.set_title(str(label), loc="left")
             ax_weights.set_xlabel("step")
             ax_weights.grid(True, axis="y")

@@ -174,7 +174,7 @@ def test_render_html_writes_one_self_contained_escaped_lesson(tmp_path, capsys):
     assert page.count("data:image/png;base64,") == 4 + 1  # 2 weights + 2 biases + the depth chart
     assert "src=\"http" not in page and "Content-Security-Policy" in page
     assert "Normal(mean=0, std=0.01, seed=None)" in page and "network = join(" in page
-    assert "seed 4" in page and "<td>a</td><td>Tanh</td>" in page
+    assert "seed 4" in page and "<td>a</td><td>Tanh</td>" in page and "<td>(?, 8)</td>" in page and "None, " not in page
     # an unwritable path: a clear error, and nothing else written
     status, _, err = run(capsys, "render", design, "--html", tmp_path / "missing" / "lesson.html")
     assert status == 2 and err.startswith("neuwidgets render: --html: cannot write") and "does not exist" in err

@@ -260,6 +260,10 @@ def test_plot_training_draws_loss_accuracy_and_weight_std(lesson):
     lines = panels[1].get_lines()  # N(0, 1): one line per layer, 41 points, divided by step 0
     assert len(lines) == 11 and len(lines[0].get_ydata()) == 41 and lines[0].get_ydata()[0] == 1
     assert lines[0].get_ydata()[-1] > 2  # the first layer's weights jump
+    names = [text.get_text() for text in panels[1].get_legend().get_texts()]  # 11 layers: the first and the last
+    assert names == [lines[0].get_label(), lines[-1].get_label()]
+    few = {"a": {**runs["Xavier"], "weight_std": dict(list(runs["Xavier"]["weight_std"].items())[:4])}}
+    assert len(plotting.plot_training(few).axes[2].get_legend().get_texts()) == 4  # up to 6: every layer named
     assert ax_loss.get_yscale() == "log" and figure.get_facecolor()[3] == 0
     assert plotting.figure_to_png(figure).startswith(b"\x89PNG")
     with pytest.raises(InvalidTypeError, match="runs must be a non-empty dict"):
