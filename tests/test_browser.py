@@ -451,7 +451,8 @@ def _nw_classroom():
             "output_shape": list(net.output_shape), "kernels": kernels, "seed": builder.seed,
             "pins": [pin["label"] for pin in builder.pins], "inputs": builder.inputs, "held": builder.held_range,
             "training": builder.training, "runs": sorted(builder.training_runs), "design": builder.spec.to_json(),
-            "lsuv": [record.layer for record in builder.lsuv_log], "errors": list(builder.errors)}
+            "lsuv": [record.layer for record in builder.lsuv_log], "errors": list(builder.errors),
+            "dragging": builder._drag_origin is not None}
 '''
 
 
@@ -531,8 +532,8 @@ def test_the_classroom_loop_by_clicking_and_dragging(lab):
         shown = float(weight.locator('[data-testid="nw-init-param"][data-name="std"]').input_value())  # the slider's
         page.mouse.up()
         assert 0.1 < shown < 0.6, shown
-        state = lab.wait_until(lambda: (s := probe())["kernels"][first]["config"]["params"]["std"] == shown and s,
-                               f"the kernel's std at the slider's {shown}")
+        state = lab.wait_until(lambda: (s := probe())["kernels"][first]["config"]["params"]["std"] == shown
+                               and not s["dragging"] and s, f"the release: the kernel's std at the slider's {shown}")
         expect(lab.testid("nw-label", weight)).to_have_text(f"Normal(mean=0, std={shown})")
         expect(slider).to_have_attribute("aria-valuetext", str(shown))
         lab.testid("nw-undo").click()  # one undo: back to before the drag, not through the previews
