@@ -465,14 +465,21 @@ def test_delta_orthogonal_needs_as_many_filters_as_input_channels():
 
 # -- bad input: one clear error each -------------------------------------------------------------
 
-def test_kernel_larger_than_the_input():
+@pytest.mark.parametrize("join_them, layer, window, size", [
+    (lambda: Input((4, 4, 1)) >> Convolution((5, 5, 4)), "Convolution layer 'convolution-1'", "5×5", 4),
+    (lambda: Input((3, 3, 1)) >> MaxPooling(4), "MaxPooling layer 'max-pooling-1'", "4×4", 3),
+])
+def test_a_window_larger_than_the_input_leaves_no_output(join_them, layer, window, size):
     with pytest.raises(ShapeError) as error:
-        Input((4, 4, 1)) >> Convolution((5, 5, 4))
+        join_them()
     assert str(error.value) == (
-        "cannot join Input layer 'input-1' with output shape (?, 4, 4, 1) to Convolution layer 'convolution-1': "
-        "its window 5×5 is larger than the input 4×4 with padding 'valid', which leaves no output; expected a "
-        "window of at most 4×4, or padding 'same'")
-    with pytest.raises(ShapeError, match=r"convolution-2': its window 3×3 \(dilated: 7 wide\) is larger than the "
+        f"cannot join Input layer 'input-1' with output shape (?, {size}, {size}, 1) to {layer}: its window "
+        f"{window} is larger than the input {size}×{size} with padding 'valid', which leaves no output; expected a "
+        f"window of at most {size}×{size}, or padding 'same'")
+
+
+def test_kernel_larger_than_the_input():
+    with pytest.raises(ShapeError, match=r"convolution-1': its window 3×3 \(dilated: 7 wide\) is larger than the "
                                          r"input 5×5"):
         Input((5, 5, 2)) >> Convolution((3, 3, 4), dilation=3)
     assert (Input((4, 4, 1)) >> Convolution((5, 5, 4), padding="same")).output_shape == (None, 4, 4, 4)
@@ -522,12 +529,6 @@ def test_bad_settings(make, message):
 
 
 def test_pooling_that_leaves_no_output():
-    with pytest.raises(ShapeError) as error:
-        Input((3, 3, 1)) >> MaxPooling(4)
-    assert str(error.value) == (
-        "cannot join Input layer 'input-1' with output shape (?, 3, 3, 1) to MaxPooling layer 'max-pooling-1': "
-        "its window 4×4 is larger than the input 3×3 with padding 'valid', which leaves no output; expected a "
-        "window of at most 3×3, or padding 'same'")
     with pytest.raises(ShapeError, match=r"to GlobalPooling layer 'global-pooling-1': expects input of shape "
                                          r"\(\?, positions\.\.\., channels\) .* got \(\?, 10\)"):
         Input(10) >> GlobalPooling()
